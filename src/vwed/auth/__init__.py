@@ -1,0 +1,1 @@
+"""Bearer-token authentication: who is calling, and which tenant's rows they may see."""

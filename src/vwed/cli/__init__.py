@@ -1,0 +1,1 @@
+"""The `vwed` command line."""

@@ -1,0 +1,67 @@
+"""Settings: every `VWED_*` environment variable, read once into one `Settings` object."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "mysql": "mysql+aiomysql",
+    "mariadb": "mysql+aiomysql",
+}
+
+
+def async_database_url(url: str) -> str:
+    """Return `url` with the async driver this project uses for its dialect.
+
+    `postgresql://...` becomes `postgresql+asyncpg://...`; a URL naming a driver already is kept.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or "+" in scheme:
+        return url
+    return f"{_DRIVERS.get(scheme, scheme)}://{rest}"
+
+
+class Settings(BaseSettings):
+    """The platform's configuration; see docs/operators/configuration.md for each field."""
+
+    model_config = SettingsConfigDict(env_prefix="VWED_", extra="ignore")
+
+    data_dir: Path = Path("./vwed-data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    admin_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    ai_base_url: str | None = None
+    ai_api_key: SecretStr | None = None
+    ai_model: str = "deepseek-chat"
+    default_timezone: str = "Asia/Shanghai"
+    egress_allow: str = ""
+
+    max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
+    file_versions_keep: int = Field(default=50, ge=1)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL in use: `VWED_DATABASE_URL`, or SQLite in the data dir."""
+        if self.database_url:
+            return async_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'vwed.db').resolve()}"
+
+    @property
+    def backup_dir(self) -> Path:
+        """Where the `.bak` copies of edited script files go."""
+        return self.data_dir / "backups"

@@ -1,0 +1,1 @@
+"""Database layer: the declarative base, engines and sessions, and Alembic migrations."""

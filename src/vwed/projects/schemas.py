@@ -1,0 +1,246 @@
+"""Request bodies of the projects and files API, and the seed-shaped dicts they answer with.
+
+Field rules raise `PydanticCustomError` whose type is a message key of `vwed.i18n`, so the 400
+handler can explain each field in the caller's language.
+"""
+
+from __future__ import annotations
+
+import ast
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from vwed.db.base import iso
+from vwed.projects.models import FileVersion, Project, ScriptFile
+
+ProjectStatus = Literal["active", "archived"]
+
+
+def _reject(key: str) -> PydanticCustomError:
+    return PydanticCustomError(key, key)
+
+
+def _check_chars(value: str) -> None:
+    if "\\" in value:
+        raise _reject("path_backslash")
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise _reject("path_control")
+
+
+def check_name(value: str) -> str:
+    """A single path segment: a project or file name."""
+    if not value.strip():
+        raise _reject("field_empty")
+    _check_chars(value)
+    if "/" in value:
+        raise _reject("name_has_slash")
+    if value in (".", ".."):
+        raise _reject("path_parent")
+    return value
+
+
+def check_relative_path(value: str) -> str:
+    """A relative POSIX path inside a project: no root, no `..`, no empty or `.` segments."""
+    if not value.strip():
+        raise _reject("field_empty")
+    _check_chars(value)
+    if value.startswith("/"):
+        raise _reject("path_absolute")
+    segments = value.split("/")
+    if ".." in segments:
+        raise _reject("path_parent")
+    if any(segment in ("", ".") for segment in segments):
+        raise _reject("path_empty_segment")
+    return value
+
+
+Name100 = Annotated[str, Field(max_length=100), AfterValidator(check_name)]
+FileName = Annotated[str, Field(max_length=255), AfterValidator(check_name)]
+FilePath = Annotated[str, Field(max_length=500), AfterValidator(check_relative_path)]
+Author = Annotated[str | None, Field(default=None, max_length=100)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+
+class ProjectCreate(_Input):
+    """Body of `POST /api/script/projects`."""
+
+    project_name: Name100
+    description: Annotated[str | None, Field(default=None, max_length=10_000)]
+    created_by: Author
+
+
+class ProjectUpdate(_Input):
+    """Body of `PUT /api/script/projects/{id}`: any subset of the fields."""
+
+    project_name: Name100 | None = None
+    description: Annotated[str | None, Field(default=None, max_length=10_000)]
+    status: ProjectStatus | None = None
+
+
+class FileCreate(_Input):
+    """Body of `POST /api/script/files`."""
+
+    project_id: int
+    file_name: FileName
+    file_path: FilePath
+    content: str = ""
+    file_type: Annotated[str, Field(max_length=20, pattern=r"^[a-z0-9_+-]+$")] = "python"
+    created_by: Author
+
+
+class FileUpdate(_Input):
+    """Body of `PUT /api/script/files/{id}`."""
+
+    content: str
+    updated_by: Author
+
+
+class SyntaxCheck(_Input):
+    """Body of `POST /api/script/validate-syntax`."""
+
+    content: str
+
+
+def has_boot_function(content: str) -> bool:
+    """Whether `content` defines a module-level `def boot` or `async def boot` (False if unparsable)."""
+    try:
+        tree = ast.parse(content)
+    except (SyntaxError, ValueError):
+        return False
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "boot" for node in tree.body
+    )
+
+
+def project_out(project: Project) -> dict[str, Any]:
+    """A project as the seed shows it in 1.1 and 1.2."""
+    return {
+        "id": project.id,
+        "project_name": project.project_name,
+        "project_path": project.project_path,
+        "description": project.description,
+        "status": project.status,
+        "created_by": project.created_by,
+        "created_at": iso(project.created_at),
+        "updated_at": iso(project.updated_at),
+    }
+
+
+def project_brief(project: Project) -> dict[str, Any]:
+    """The project header of a file listing (seed 1.3)."""
+    return {"id": project.id, "project_name": project.project_name, "project_path": project.project_path}
+
+
+def file_listed(file: ScriptFile, include_content: bool) -> dict[str, Any]:
+    """A file in a project's listing (seed 1.3); `content` only when asked for."""
+    out: dict[str, Any] = {
+        "id": file.id,
+        "file_name": file.file_name,
+        "file_path": file.file_path,
+        "file_type": file.file_type,
+        "size": file.size,
+        "has_boot_function": file.has_boot_function,
+        "status": file.status,
+        "created_at": iso(file.created_at),
+    }
+    if include_content:
+        out["content"] = file.content
+    return out
+
+
+def file_created(file: ScriptFile) -> dict[str, Any]:
+    """A new file with its content (seed 2.1)."""
+    return {
+        "id": file.id,
+        "project_id": file.project_id,
+        "file_name": file.file_name,
+        "file_path": file.file_path,
+        "file_type": file.file_type,
+        "content": file.content,
+        "size": file.size,
+        "has_boot_function": file.has_boot_function,
+        "status": file.status,
+        "created_by": file.created_by,
+        "created_at": iso(file.created_at),
+        "updated_at": iso(file.updated_at),
+    }
+
+
+def file_detail(file: ScriptFile) -> dict[str, Any]:
+    """A file's metadata next to its content (seed 2.2)."""
+    return {
+        "file": {
+            "id": file.id,
+            "project_id": file.project_id,
+            "file_name": file.file_name,
+            "file_path": file.file_path,
+            "file_type": file.file_type,
+            "size": file.size,
+            "has_boot_function": file.has_boot_function,
+            "status": file.status,
+            "created_at": iso(file.created_at),
+            "updated_at": iso(file.updated_at),
+        },
+        "content": file.content,
+    }
+
+
+def file_saved(file: ScriptFile, backup_path: str | None) -> dict[str, Any]:
+    """The answer to an update or restore (seed 2.3)."""
+    return {
+        "file": {
+            "id": file.id,
+            "project_id": file.project_id,
+            "file_name": file.file_name,
+            "file_path": file.file_path,
+            "content": file.content,
+            "size": file.size,
+            "has_boot_function": file.has_boot_function,
+            "updated_at": iso(file.updated_at),
+        },
+        "backup_path": backup_path,
+    }
+
+
+def file_found(file: ScriptFile, project_name: str) -> dict[str, Any]:
+    """A search hit (seed 2.5)."""
+    return {
+        "id": file.id,
+        "file_name": file.file_name,
+        "file_path": file.file_path,
+        "project_name": project_name,
+        "file_type": file.file_type,
+        "has_boot_function": file.has_boot_function,
+        "created_at": iso(file.created_at),
+    }
+
+
+def file_uploaded(file: ScriptFile) -> dict[str, Any]:
+    """The answer to an upload (seed 2.7)."""
+    return {
+        "id": file.id,
+        "file_name": file.file_name,
+        "file_path": file.file_path,
+        "size": file.size,
+        "has_boot_function": file.has_boot_function,
+        "created_at": iso(file.created_at),
+    }
+
+
+def version_out(version: FileVersion, include_content: bool = False) -> dict[str, Any]:
+    """One kept version of a file."""
+    out: dict[str, Any] = {
+        "version": version.version,
+        "size": version.size,
+        "created_by": version.created_by,
+        "created_at": iso(version.created_at),
+    }
+    if include_content:
+        out["content"] = version.content
+    return out

@@ -1,0 +1,88 @@
+"""`create_app()`: the ASGI application, and the lifespan that owns the database and background services."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import RedirectResponse
+from sqlalchemy import text
+
+import vwed
+from vwed.auth.service import bootstrap_admin
+from vwed.config import Settings
+from vwed.db.engine import create_engine, session_factory, upgrade
+from vwed.projects import api as projects_api
+from vwed.web import errors
+from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
+
+log = logging.getLogger("vwed")
+
+health = APIRouter(tags=["health"])
+
+
+@health.get("/api/health", summary="Liveness and back-end status (no token needed)")
+async def health_check(session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    """Report whether the database answers; load balancers and `make run` users poll this."""
+    await session.execute(text("SELECT 1"))
+    dialect = settings.resolved_database_url.split("+", 1)[0].split(":", 1)[0]
+    return ok({"status": "ok", "version": vwed.__version__, "database": dialect})
+
+
+def announce_token(token: str) -> None:
+    """Print a freshly generated admin token once, where the operator starting the server sees it."""
+    banner = (
+        "\n" + "=" * 72 + "\n"
+        "  VWED admin token (shown once; store it now, only its hash is kept):\n\n"
+        f"    {token}\n\n"
+        "  Use it as: Authorization: Bearer <token>\n" + "=" * 72 + "\n"
+    )
+    sys.stderr.write(banner)
+    sys.stderr.flush()
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the database, migrate it, make sure an admin can log in; close everything on exit."""
+    settings: Settings = app.state.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    admin = settings.admin_token.get_secret_value() if settings.admin_token else None
+    async with sessions() as session:
+        generated = await bootstrap_admin(session, admin)
+    if generated:
+        announce_token(generated)
+    app.state.engine = engine
+    app.state.sessions = sessions
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; `settings` defaults to the `VWED_*` environment."""
+    app = FastAPI(
+        title="VWED Script Platform",
+        version=vwed.__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings or Settings()
+    errors.install(app)
+    app.include_router(health)
+    authenticated = [Depends(get_principal)]
+    app.include_router(projects_api.router, dependencies=authenticated)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app
