@@ -23,6 +23,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Content too large: {size} bytes, the limit is {limit} bytes",
     ),
     "invalid_json": ("请求体不是有效的JSON", "The request body is not valid JSON"),
+    "egress_denied": (
+        "出站地址被安全策略拒绝: {host} ({address}),如需访问请由管理员加入 VWED_EGRESS_ALLOW",
+        "Destination refused by the egress policy: {host} ({address}); "
+        "an admin can allow it in VWED_EGRESS_ALLOW",
+    ),
+    "invalid_url": (
+        "无效的URL(需要 http 或 https 地址): {url}",
+        "Invalid URL (an http or https URL is needed): {url}",
+    ),
     # projects
     "project_created": ("项目 {name} 创建成功", "Project {name} created"),
     "project_updated": ("项目 {name} 更新成功", "Project {name} updated"),

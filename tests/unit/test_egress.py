@@ -1,0 +1,114 @@
+"""The egress guard refuses non-public destinations before any packet leaves, unless allow-listed."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from tests.servers import LocalServer
+from vwed.net.egress import EgressDenied, EgressPolicy, InvalidUrl, guarded_client, validate_url
+
+
+@pytest.fixture
+async def local() -> AsyncIterator[LocalServer]:
+    app = FastAPI()
+
+    @app.get("/hello")
+    async def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    @app.get("/to")
+    async def to(url: str) -> RedirectResponse:
+        return RedirectResponse(url)
+
+    async with LocalServer(app) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.0.0.2",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "::1",
+        "fe80::1",
+        "fd00:ec2::254",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+    ],
+)
+def test_non_public_addresses_are_refused_by_default(address: str) -> None:
+    assert not EgressPolicy.parse("").allows("example", ipaddress.ip_address(address))
+
+
+def test_public_addresses_are_allowed() -> None:
+    policy = EgressPolicy.parse("")
+    assert policy.allows("example.com", ipaddress.ip_address("93.184.216.34"))
+    assert policy.allows("example.com", ipaddress.ip_address("2606:2800:220:1:248:1893:25c8:1946"))
+
+
+def test_allow_list_names_hosts_and_networks() -> None:
+    policy = EgressPolicy.parse(" 127.0.0.1 , fakebot.local, 10.0.0.0/8 ")
+    assert policy.allows("x", ipaddress.ip_address("127.0.0.1"))
+    assert not policy.allows("x", ipaddress.ip_address("127.0.0.2"))
+    assert policy.allows("FakeBot.Local.", ipaddress.ip_address("192.168.1.5"))
+    assert policy.allows("x", ipaddress.ip_address("10.9.8.7"))
+
+
+def test_only_http_urls_with_a_host_are_valid() -> None:
+    assert validate_url("https://oapi.dingtalk.com/robot/send?access_token=x")
+    for bad in ["ftp://x/y", "file:///etc/passwd", "http://", "javascript:alert(1)", "no-scheme.com/x"]:
+        with pytest.raises(InvalidUrl):
+            validate_url(bad)
+
+
+async def test_allowed_loopback_is_reached(local: LocalServer) -> None:
+    async with guarded_client(EgressPolicy.parse("127.0.0.1")) as client:
+        response = await client.get(f"{local.url}/hello")
+    assert response.json() == {"hello": "world"}
+
+
+async def test_loopback_not_in_the_allow_list_is_refused(local: LocalServer) -> None:
+    async with guarded_client(EgressPolicy.parse("127.0.0.1")) as client:
+        with pytest.raises(EgressDenied) as denied:
+            await client.get(f"http://127.0.0.2:{local.port}/hello")
+    assert denied.value.params == {"host": "127.0.0.2", "address": "127.0.0.2"}
+
+
+async def test_decimal_encoded_loopback_is_refused(local: LocalServer) -> None:
+    # 2130706433 == 127.0.0.1: the check applies to the resolved address, not the spelling
+    async with guarded_client(EgressPolicy.parse("")) as client:
+        with pytest.raises(EgressDenied):
+            await client.get(f"http://2130706433:{local.port}/hello")
+
+
+async def test_redirect_to_a_refused_address_is_refused(local: LocalServer) -> None:
+    target = f"http://127.0.0.2:{local.port}/hello"
+    async with guarded_client(EgressPolicy.parse("127.0.0.1")) as client:
+        with pytest.raises(EgressDenied):
+            await client.get(f"{local.url}/to", params={"url": target})
+
+
+async def test_metadata_address_is_refused_before_connecting() -> None:
+    # No server listens there and none is contacted: the refusal comes from the address alone.
+    async with guarded_client(EgressPolicy.parse("127.0.0.1")) as client:
+        with pytest.raises(EgressDenied):
+            await client.get("http://169.254.169.254/latest/meta-data/")
+
+
+async def test_unresolvable_host_is_a_connect_error() -> None:
+    async with guarded_client(EgressPolicy.parse("")) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get("http://does-not-exist.invalid/")
