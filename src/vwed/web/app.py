@@ -6,7 +6,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 import vwed
 from vwed.auth.service import bootstrap_admin
+from vwed.bus import Bus, MemoryBus
 from vwed.config import Settings
 from vwed.db.engine import create_engine, session_factory, upgrade
 from vwed.projects import api as projects_api
@@ -45,9 +46,24 @@ def announce_token(token: str) -> None:
     sys.stderr.flush()
 
 
+class BackgroundService(Protocol):
+    """A loop the host runs for its whole life (supervisor, scheduler, log writer, ...)."""
+
+    async def start(self) -> None:
+        """Begin work; return once running."""
+
+    async def stop(self) -> None:
+        """Finish or hand back in-flight work, then return."""
+
+
+def background_services(app: FastAPI) -> list[BackgroundService]:
+    """The services this node runs, in start order (they stop in reverse)."""
+    return []
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the database, migrate it, make sure an admin can log in; close everything on exit."""
+    """Open the database and bus, make sure an admin can log in, run the background services."""
     settings: Settings = app.state.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
@@ -58,11 +74,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         generated = await bootstrap_admin(session, admin)
     if generated:
         announce_token(generated)
+    bus: Bus = MemoryBus()
+    await bus.start()
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.bus = bus
+    started: list[BackgroundService] = []
     try:
+        for service in background_services(app):
+            await service.start()
+            started.append(service)
         yield
     finally:
+        for service in reversed(started):
+            await service.stop()
+        await bus.stop()
         await engine.dispose()
 
 

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vwed.auth.service import Principal, authenticate
+from vwed.bus import Bus
 from vwed.config import Settings
 from vwed.i18n import Lang, negotiate
 
@@ -33,7 +34,14 @@ def get_lang(request: Request) -> Lang:
     return negotiate(request.headers.get("accept-language"))
 
 
+def get_bus(request: Request) -> Bus:
+    """The node's bus."""
+    bus: Bus = request.app.state.bus
+    return bus
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+BusDep = Annotated[Bus, Depends(get_bus)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 LangDep = Annotated[Lang, Depends(get_lang)]
 
