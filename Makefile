@@ -10,6 +10,8 @@ DEV_STAMP := $(VENV)/.dev-$(shell cat requirements-dev.txt pyproject.toml | sha1
 
 .PHONY: run test lint fmt lock bench install dev clean
 
+CODE := src tests $(wildcard bench)
+
 $(BIN)/uv:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
@@ -37,14 +39,14 @@ test: dev lint
 	$(BIN)/pytest -q
 
 lint: dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy --strict src/vwed
 	$(BIN)/lint-imports
 
 fmt: dev
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix $(CODE)
+	$(BIN)/ruff format $(CODE)
 
 ## lock: re-pin every dependency after editing pyproject.toml
 lock: $(BIN)/uv
