@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
     file_versions_keep: int = Field(default=50, ge=1)
 
+    log_rate_per_second: float = Field(default=1000.0, gt=0)
+    log_burst: int = Field(default=5000, ge=1)
+    log_line_max_chars: int = Field(default=8192, ge=100)
+    log_retention_days: int = Field(default=14, ge=1)
+    log_max_lines_per_script: int = Field(default=100_000, ge=100)
+    ws_max_pending: int = Field(default=1000, ge=10)
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:

@@ -74,6 +74,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "path_control": ("不能包含控制字符或NUL", "Must not contain control characters or NUL"),
     "path_empty_segment": ("不能包含空路径段或 '.'", "Must not contain empty or '.' segments"),
     "name_has_slash": ("不能包含 '/'", "Must not contain '/'"),
+    # logs
+    "ws_welcome": ("连接建立成功", "Connected"),
+    "ws_not_json": ("消息格式错误: 需要JSON对象", "Malformed message: a JSON object is expected"),
+    "ws_unknown_type": ("未知的消息类型: {kind}", "Unknown message type: {kind}"),
+    "ws_script_id_required": ("缺少 script_id", "script_id is required"),
+    "ws_bad_tail": ("tail 必须是 0 到 {limit} 之间的整数", "tail must be an integer from 0 to {limit}"),
+    "ws_bad_since": ("since 必须是 ISO 8601 时间", "since must be an ISO 8601 time"),
+    "ws_broadcast_sent": (
+        "测试消息已广播到脚本 {script_id} 的订阅者",
+        "Test message broadcast to the subscribers of script {script_id}",
+    ),
+    "log_flood_started": (
+        "日志输出过快(超过每秒 {count} 行),多余的行将被丢弃",
+        "Log output too fast (over {count} lines per second); extra lines are dropped",
+    ),
+    "log_flood_ended": (
+        "日志限流结束,共丢弃 {count} 行",
+        "Log rate limit lifted; {count} lines were dropped",
+    ),
 }
 
 

@@ -17,6 +17,9 @@ from vwed.auth.service import bootstrap_admin
 from vwed.bus import Bus, MemoryBus
 from vwed.config import Settings
 from vwed.db.engine import create_engine, session_factory, upgrade
+from vwed.logs import api as logs_api
+from vwed.logs.hub import LogHub
+from vwed.logs.service import LogLimits, LogPipeline
 from vwed.projects import api as projects_api
 from vwed.web import errors
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
@@ -58,7 +61,21 @@ class BackgroundService(Protocol):
 
 def background_services(app: FastAPI) -> list[BackgroundService]:
     """The services this node runs, in start order (they stop in reverse)."""
-    return []
+    settings: Settings = app.state.settings
+    app.state.log_hub = LogHub(max_pending=settings.ws_max_pending)
+    app.state.log_pipeline = LogPipeline(
+        app.state.bus,
+        app.state.sessions,
+        app.state.log_hub,
+        LogLimits(
+            rate_per_second=settings.log_rate_per_second,
+            burst=settings.log_burst,
+            line_max_chars=settings.log_line_max_chars,
+            retention_days=settings.log_retention_days,
+            max_lines_per_script=settings.log_max_lines_per_script,
+        ),
+    )
+    return [app.state.log_pipeline]
 
 
 @asynccontextmanager
@@ -106,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health)
     authenticated = [Depends(get_principal)]
     app.include_router(projects_api.router, dependencies=authenticated)
+    app.include_router(logs_api.router, dependencies=authenticated)
+    app.include_router(logs_api.socket_router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
