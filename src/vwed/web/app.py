@@ -17,6 +17,7 @@ from vwed.auth.service import bootstrap_admin
 from vwed.bus import Bus, MemoryBus
 from vwed.config import Settings
 from vwed.db.engine import create_engine, session_factory, upgrade
+from vwed.notify import api as notify_api
 from vwed.projects import api as projects_api
 from vwed.web import errors
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health)
     authenticated = [Depends(get_principal)]
     app.include_router(projects_api.router, dependencies=authenticated)
+    app.include_router(notify_api.router, dependencies=authenticated)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
