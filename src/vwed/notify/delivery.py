@@ -14,8 +14,8 @@ import hmac
 import logging
 import re
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
@@ -86,33 +86,48 @@ def signed_url(url: str, secret: str, timestamp_ms: int | None = None) -> str:
 # -- pacing, retries and tokens ---------------------------------------------------------------------
 
 
+class _Slot:
+    """One send's place in the window: when it started, then when its answer came back."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+
 class WebhookPacer:
     """At most `limit` sends per key in any rolling `window` seconds; extra sends wait their turn.
 
-    Shared by every `NotifyService` of the process, so concurrent runs pushing to one robot are paced
-    together. (Several nodes each pace on their own; the robots' rate-limit answer is retried then.)
+    A send counts from the moment its answer arrives, which is never earlier than the moment the robot
+    counted it, so network latency cannot push the robot over its limit. Shared by every
+    `NotifyService` of the process, so concurrent runs pushing to one robot are paced together.
+    (Several nodes pace independently; a rate-limit answer from the robot is then retried.)
     """
 
     def __init__(self, limit: int = 20, window: float = 60.0) -> None:
         self.limit = limit
         self.window = window
-        self._sent: dict[str, deque[float]] = {}
+        self._sent: dict[str, list[_Slot]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def acquire(self, key: str) -> float:
-        """Wait until a send to `key` is within the limit, record it, and return the seconds waited."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
+    @asynccontextmanager
+    async def slot(self, key: str) -> AsyncIterator[float]:
+        """Wait until a send to `key` is within the limit; yield the seconds waited; hold it until done."""
         started = time.monotonic()
-        async with lock:
-            sent = self._sent.setdefault(key, deque())
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            sent = self._sent.setdefault(key, [])
             while True:
                 now = time.monotonic()
-                while sent and sent[0] <= now - self.window:
-                    sent.popleft()
+                sent[:] = [s for s in sent if s.at > now - self.window]
                 if len(sent) < self.limit:
-                    sent.append(now)
-                    return now - started
-                await asyncio.sleep(sent[0] + self.window - now)
+                    mine = _Slot(now)
+                    sent.append(mine)
+                    break
+                await asyncio.sleep(min(s.at for s in sent) + self.window - now)
+        try:
+            yield now - started
+        finally:
+            mine.at = time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -259,16 +274,15 @@ class Sender:
         async with guarded_client(self.policy, timeout=self.timeout) as client:
             for delay in (*self.retry.delays, None):
                 attempts += 1
-                if pace_key is not None:
-                    waited = await self.pacer.acquire(pace_key)
+                async with self.pacer.slot(pace_key) as waited:
                     if waited > 0.05:
                         log.info("paced a send to %s by %.1f s", mask_url(pace_key), waited)
-                try:
-                    answer = await call(client)
-                except VwedError as exc:
-                    return Attempted(False, translate(exc.key, self.lang, **exc.params), attempts)
-                except httpx.TransportError as exc:
-                    answer = Answer(False, self._say("notify_network", error=type(exc).__name__), True)
+                    try:
+                        answer = await call(client)
+                    except VwedError as exc:
+                        return Attempted(False, translate(exc.key, self.lang, **exc.params), attempts)
+                    except httpx.TransportError as exc:
+                        answer = Answer(False, self._say("notify_network", error=type(exc).__name__), True)
                 if answer.ok or not answer.retryable or delay is None:
                     return Attempted(answer.ok, answer.message, attempts)
                 await asyncio.sleep(delay)
@@ -385,12 +399,12 @@ class Sender:
         attempts = 0
         for delay in (*self.retry.delays, None):
             attempts += 1
-            await self.pacer.acquire(url)
             notifier = apprise.Apprise()
             notifier.add(url)
-            result = await notifier.async_notify(
-                body=body, title=title, body_format=apprise.NotifyFormat.MARKDOWN
-            )
+            async with self.pacer.slot(url):
+                result = await notifier.async_notify(
+                    body=body, title=title, body_format=apprise.NotifyFormat.MARKDOWN
+                )
             if result:
                 return Attempted(True, "ok", attempts)
             if delay is None:

@@ -211,8 +211,9 @@ def parse_result(result: Any) -> Message:
 
 
 def with_heading(title: str, content: str) -> str:
-    """Markdown starting with the title as a heading, unless the content starts with a heading."""
-    if content.lstrip().startswith("#"):
+    """Markdown starting with the title as a heading, unless the content's first line already shows it."""
+    first_line = content.lstrip().split("\n", 1)[0]
+    if first_line.startswith("#") and title in first_line:
         return content
     return f"### {title}\n\n{content}" if content else f"### {title}"
 
