@@ -268,7 +268,7 @@ class Sender:
         return Answer(False, self._say(key, code=code, errmsg=errmsg), code in RATE_LIMITED, code)
 
     async def _tries(
-        self, pace_key: str | None, call: Callable[[httpx.AsyncClient], Awaitable[Answer]]
+        self, pace_key: str, call: Callable[[httpx.AsyncClient], Awaitable[Answer]]
     ) -> Attempted:
         attempts = 0
         async with guarded_client(self.policy, timeout=self.timeout) as client:
