@@ -133,6 +133,16 @@ async def test_a_message_beyond_the_limit_is_delayed_not_lost(app: FastAPI) -> N
     assert 130101 not in fake.answers
 
 
+async def test_the_21st_message_to_a_robot_allowing_20_is_delayed_not_lost(app: FastAPI) -> None:
+    # The real limit of 20, in a window shortened from 60 s to 1.5 s to keep the test fast.
+    fake = FakeWecom(limit=20, window=1.5)
+    async with LocalServer(fake.app) as server, app.state.sessions() as session:
+        svc = service(app, session, pacer=WebhookPacer(limit=20, window=1.5), retry=RetryPolicy(()))
+        outcomes = [await svc.send_direct("wecom", fake.url(server.url), f"第 {i} 条") for i in range(21)]
+    assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok]
+    assert [m["markdown"]["content"] for m in fake.received] == [f"第 {i} 条" for i in range(21)]
+
+
 async def test_without_pacing_the_robot_rate_limit_is_a_clear_error(app: FastAPI) -> None:
     fake = FakeWecom(limit=2, window=30.0)
     async with LocalServer(fake.app) as server, app.state.sessions() as session:

@@ -11,7 +11,16 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from vwed.notify.delivery import WebhookPacer, WecomTokenCache, mask_url, sign_dingtalk, signed_url
+from vwed.net.egress import EgressDenied, EgressPolicy
+from vwed.notify.delivery import (
+    NotifyFailure,
+    WebhookPacer,
+    WecomTokenCache,
+    check_apprise_host,
+    mask_url,
+    sign_dingtalk,
+    signed_url,
+)
 from vwed.notify.service import DEFAULT_PACER
 
 
@@ -87,3 +96,21 @@ def test_httpx_request_logs_do_not_show_query_secrets(caplog: pytest.LogCaptureF
     )
     assert "TOPSECRET" not in caplog.text
     assert "corpsecret=******" in caplog.text
+
+
+async def test_apprise_check_refuses_a_private_smtp_server_behind_a_public_address() -> None:
+    policy = EgressPolicy.parse("")
+    with pytest.raises(EgressDenied) as denied:
+        await check_apprise_host(policy, "mailtos://user:pass@93.184.216.34?smtp=10.0.0.5&to=ops@example.com")
+    assert denied.value.params["address"] == "10.0.0.5"
+
+
+async def test_apprise_check_passes_services_whose_host_part_is_a_token() -> None:
+    await check_apprise_host(EgressPolicy.parse(""), "tgram://123456789:abcdefg_hijklmnop/12315544/")
+
+
+async def test_apprise_check_refuses_desktop_schemes_and_unknown_urls() -> None:
+    with pytest.raises(NotifyFailure):
+        await check_apprise_host(EgressPolicy.parse(""), "windows://")
+    with pytest.raises(NotifyFailure):
+        await check_apprise_host(EgressPolicy.parse(""), "nosuch://host")

@@ -270,9 +270,10 @@ class Sender:
     async def _tries(
         self, pace_key: str, call: Callable[[httpx.AsyncClient], Awaitable[Answer]]
     ) -> Attempted:
+        delays = iter(self.retry.delays)
         attempts = 0
         async with guarded_client(self.policy, timeout=self.timeout) as client:
-            for delay in (*self.retry.delays, None):
+            while True:
                 attempts += 1
                 async with self.pacer.slot(pace_key) as waited:
                     if waited > 0.05:
@@ -283,10 +284,10 @@ class Sender:
                         return Attempted(False, translate(exc.key, self.lang, **exc.params), attempts)
                     except httpx.TransportError as exc:
                         answer = Answer(False, self._say("notify_network", error=type(exc).__name__), True)
+                delay = next(delays, None)
                 if answer.ok or not answer.retryable or delay is None:
                     return Attempted(answer.ok, answer.message, attempts)
                 await asyncio.sleep(delay)
-        return Attempted(False, self._say("notify_failed"), attempts)
 
     # -- robots -------------------------------------------------------------------------------------
 
@@ -349,13 +350,12 @@ class Sender:
             return str(data["access_token"]), float(data.get("expires_in", 7200))
 
         async def call(client: httpx.AsyncClient) -> Answer:
-            answer = Answer(False, self._say("notify_failed"))
-            for _ in range(2):
+            token = await self.tokens.get(cache_key, lambda: fetch(client))
+            answer = await self._app_send(client, base, token, app, receivers, rendered)
+            if answer.code in WECOM_TOKEN_INVALID:
+                self.tokens.forget(cache_key, token)
                 token = await self.tokens.get(cache_key, lambda: fetch(client))
                 answer = await self._app_send(client, base, token, app, receivers, rendered)
-                if answer.code not in WECOM_TOKEN_INVALID:
-                    return answer
-                self.tokens.forget(cache_key, token)
             return answer
 
         return await self._tries(f"{base}|{app.corp_id}|{app.agent_id}", call)
@@ -396,8 +396,9 @@ class Sender:
             await check_apprise_host(self.policy, url)
         except VwedError as exc:
             return Attempted(False, translate(exc.key, self.lang, **exc.params), 1)
+        delays = iter(self.retry.delays)
         attempts = 0
-        for delay in (*self.retry.delays, None):
+        while True:
             attempts += 1
             notifier = apprise.Apprise()
             notifier.add(url)
@@ -407,6 +408,7 @@ class Sender:
                 )
             if result:
                 return Attempted(True, "ok", attempts)
+            delay = next(delays, None)
             if delay is None:
                 break
             await asyncio.sleep(delay)
@@ -447,11 +449,13 @@ async def check_apprise_host(policy: EgressPolicy, url: str) -> None:
     gets through; operators who need to close it allow Apprise only towards hosts they control.
     """
     plugin = apprise_plugin(url)
-    host = str(getattr(plugin, "host", "") or urlsplit(url).hostname or "")
-    if not host:
-        return
     port = int(getattr(plugin, "port", None) or 443)
-    try:
-        await checked_addresses(policy, host, port)
-    except httpcore.ConnectError:
-        return
+    # The e-mail plugin may send through an SMTP server other than the address's host.
+    for attribute in ("host", "smtp_host"):
+        host = str(getattr(plugin, attribute, None) or "")
+        if not host:
+            continue
+        try:
+            await checked_addresses(policy, host, port)
+        except httpcore.ConnectError:
+            continue
