@@ -20,6 +20,7 @@ from vwed.db.engine import create_engine, session_factory, upgrade
 from vwed.logs import api as logs_api
 from vwed.logs.hub import LogHub
 from vwed.logs.service import LogLimits, LogPipeline
+from vwed.notify import api as notify_api
 from vwed.projects import api as projects_api
 from vwed.web import errors
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(projects_api.router, dependencies=authenticated)
     app.include_router(logs_api.router, dependencies=authenticated)
     app.include_router(logs_api.socket_router)
+    app.include_router(notify_api.router, dependencies=authenticated)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
