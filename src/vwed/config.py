@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
     file_versions_keep: int = Field(default=50, ge=1)
 
+    scheduler_enabled: bool = True
+    scheduler_misfire_grace_seconds: int = Field(default=60, ge=0)
+    scheduler_lease_seconds: int = Field(default=15, ge=2)
+    executor_concurrency: int = Field(default=8, ge=0)
+    executor_idle_seconds: float = Field(default=2.0, gt=0)
+    run_stale_seconds: int = Field(default=60, ge=4)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    task_log_retention_days: int = Field(default=30, ge=1)
+    task_output_max_chars: int = Field(default=10_000, ge=100)
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:

@@ -18,6 +18,9 @@ from vwed.bus import Bus, MemoryBus
 from vwed.config import Settings
 from vwed.db.engine import create_engine, session_factory, upgrade
 from vwed.projects import api as projects_api
+from vwed.scheduler import api as scheduler_api
+from vwed.scheduler.engine import RunExecutor, Scheduler
+from vwed.scheduler.service import RunReporter
 from vwed.web import errors
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
 
@@ -58,7 +61,14 @@ class BackgroundService(Protocol):
 
 def background_services(app: FastAPI) -> list[BackgroundService]:
     """The services this node runs, in start order (they stop in reverse)."""
-    return []
+    settings: Settings = app.state.settings
+    services: list[BackgroundService] = []
+    if settings.executor_concurrency > 0:
+        reporter = RunReporter(app.state.sessions, settings, app.state.bus)
+        services.append(RunExecutor(app.state.engine, settings, app.state.bus, reporter))
+    if settings.scheduler_enabled:
+        services.append(Scheduler(app.state.engine, settings, app.state.bus))
+    return services
 
 
 @asynccontextmanager
@@ -106,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health)
     authenticated = [Depends(get_principal)]
     app.include_router(projects_api.router, dependencies=authenticated)
+    app.include_router(scheduler_api.router, dependencies=authenticated)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
