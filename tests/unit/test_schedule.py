@@ -13,7 +13,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def iso_times(schedule_type: str, expr: str | None, points: list[str] | None, tz: str, after: datetime, n: int):
+def iso_times(
+    schedule_type: str, expr: str | None, points: list[str] | None, tz: str, after: datetime, n: int
+):
     schedule = parse_schedule(schedule_type, expr, points, tz)
     return [t.isoformat() for t in schedule.upcoming(after, n)]
 
@@ -96,7 +98,9 @@ def test_descriptions_read_in_chinese_and_english() -> None:
         (("simple", None, ["8h"], "UTC"), "time_points"),
     ],
 )
-def test_invalid_schedules_name_their_field(args: tuple[str, str | None, list[str] | None, str], field: str) -> None:
+def test_invalid_schedules_name_their_field(
+    args: tuple[str, str | None, list[str] | None, str], field: str
+) -> None:
     with pytest.raises(ScheduleError) as caught:
         parse_schedule(*args)
     assert caught.value.field == field
