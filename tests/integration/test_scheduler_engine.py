@@ -270,8 +270,11 @@ async def test_a_webhook_run_posts_params_and_records_success(
     ]
     [run] = await runs(app)
     assert run.status == "success"
-    assert run.output is not None and run.output.startswith("HTTP 200")
-    assert run.started_at is not None and run.finished_at is not None and run.duration_ms is not None
+    assert run.output is not None
+    assert run.output.startswith("HTTP 200")
+    assert run.started_at is not None
+    assert run.finished_at is not None
+    assert run.duration_ms is not None
     row = await task_row(app, task["id"])
     assert (row.last_run_status, row.last_run_message) == ("success", "执行成功")
     assert row.last_run_at is not None
@@ -330,7 +333,8 @@ async def test_retries_are_recorded_and_the_alert_follows_the_final_failure(
     assert len(fake.hits) == 3
     alert = fake.alerts[0]
     assert alert["title"] == "定时任务执行失败: hook"
-    assert trace_id in alert["text"] and "重试 2 次" in alert["text"]
+    assert trace_id in alert["text"]
+    assert "重试 2 次" in alert["text"]
     message = await next_message(events)
     assert (message.channel, message.data["status"], message.data["trace_id"]) == (
         "event.task_failed",
