@@ -142,6 +142,99 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Task {name} (id {task_id}) still failed after {retries} retries.\n\nError: {error}\n\n"
         "Trace ID: {trace_id}",
     ),
+    # notify
+    "secret_unreadable": (
+        "已保存的密钥无法解密(VWED_SECRET_KEY 或 secret.key 已更换?)",
+        "A stored secret cannot be decrypted (was VWED_SECRET_KEY or secret.key changed?)",
+    ),
+    "notify_invalid_result": ("result 字段 {field} 无效: {reason}", "Invalid result field {field}: {reason}"),
+    "notify_channel_not_found": (
+        "通知渠道不存在: {channel_id}",
+        "Notification channel not found: {channel_id}",
+    ),
+    "notify_channel_disabled": ("通知渠道已停用: {name}", "Notification channel is disabled: {name}"),
+    "notify_channel_exists": ("通知渠道名称已存在: {name}", "A channel named {name} already exists"),
+    "notify_channel_created": ("通知渠道 {name} 创建成功", "Notification channel {name} created"),
+    "notify_channel_updated": ("通知渠道 {name} 更新成功", "Notification channel {name} updated"),
+    "notify_channel_deleted": ("通知渠道 {name} 已删除", "Notification channel {name} deleted"),
+    "notify_app_not_found": ("企微应用不存在: {app_id}", "WeCom application not found: {app_id}"),
+    "notify_app_disabled": ("企微应用已停用: {name}", "WeCom application is disabled: {name}"),
+    "notify_app_created": ("企微应用 {name} 创建成功", "WeCom application {name} created"),
+    "notify_app_updated": ("企微应用 {name} 更新成功", "WeCom application {name} updated"),
+    "notify_app_deleted": ("企微应用 {name} 已删除", "WeCom application {name} deleted"),
+    "notify_app_no_receiver": (
+        "企微应用 {name} 未指定接收人(touser / toparty)",
+        "WeCom application {name} has no receivers (touser / toparty)",
+    ),
+    "notify_invalid_webhook": ("{channel_type} 的地址无效: {reason}", "Invalid {channel_type} URL: {reason}"),
+    "notify_secret_not_allowed": (
+        "只有钉钉机器人支持加签密钥 sign_secret",
+        "Only DingTalk robots take a signing secret (sign_secret)",
+    ),
+    "notify_test_sent": (
+        "测试消息发送成功,机器人回复: {answer}",
+        "Test message sent; the robot answered: {answer}",
+    ),
+    "notify_test_failed": ("测试消息发送失败: {reason}", "Test message failed: {reason}"),
+    "notify_failed": ("消息发送失败", "Message delivery failed"),
+    "notify_network": (
+        "网络错误({error}),已按退避策略重试",
+        "Network error ({error}), retried with backoff",
+    ),
+    "notify_http_status": ("HTTP {status}: {body}", "HTTP {status}: {body}"),
+    "notify_robot_error": ("机器人返回错误 {code}: {errmsg}", "The robot answered error {code}: {errmsg}"),
+    "notify_dingtalk_sign": (
+        "钉钉签名或关键词校验失败(310000):请检查加签密钥、自定义关键词或IP白名单。机器人回复: {errmsg}",
+        "DingTalk rejected the signature or keyword (310000): check the signing secret, the custom "
+        "keywords or the IP allow-list. The robot answered: {errmsg}",
+    ),
+    "notify_invalid_token": (
+        "机器人地址无效(access_token 或 key 不存在/已失效,{code}): {errmsg}",
+        "Invalid robot address (the access_token or key does not exist or was revoked, {code}): {errmsg}",
+    ),
+    "notify_rate_limited": (
+        "发送过于频繁,机器人限流({code}): {errmsg}",
+        "Sending too fast, the robot rate-limited us ({code}): {errmsg}",
+    ),
+    "notify_too_long": (
+        "消息内容超过机器人长度上限({code}): {errmsg}",
+        "The message exceeds the robot's length limit ({code}): {errmsg}",
+    ),
+    "notify_robot_disabled": ("机器人已停用({code}): {errmsg}", "The robot is disabled ({code}): {errmsg}"),
+    "notify_wecom_token": (
+        "企微 access_token 无效或过期({code}): {errmsg}",
+        "WeCom access_token invalid or expired ({code}): {errmsg}",
+    ),
+    "notify_wecom_secret": (
+        "企微应用 Secret 错误({code}): {errmsg}",
+        "Wrong WeCom application secret ({code}): {errmsg}",
+    ),
+    "notify_wecom_corp": ("企微 corp_id 无效({code}): {errmsg}", "Invalid WeCom corp_id ({code}): {errmsg}"),
+    "notify_wecom_ip": (
+        "服务器IP不在企微应用的可信IP列表中({code}): {errmsg}",
+        "This server's IP is not among the WeCom application's trusted IPs ({code}): {errmsg}",
+    ),
+    "notify_wecom_no_receiver": (
+        "企微接收人无效或不在应用可见范围({code}): {errmsg}",
+        "WeCom receivers are invalid or outside the application's visibility ({code}): {errmsg}",
+    ),
+    "notify_wecom_gettoken": (
+        "获取企微 access_token 失败: {reason}",
+        "Could not get a WeCom access_token: {reason}",
+    ),
+    "notify_apprise_invalid": (
+        "Apprise 无法识别该通知地址",
+        "Apprise does not recognise this notification URL",
+    ),
+    "notify_apprise_local": (
+        "不允许本机通知方式 {scheme}://",
+        "Local notification schemes are not allowed: {scheme}://",
+    ),
+    "notify_apprise_failed": ("Apprise 发送失败: {detail}", "Apprise could not deliver: {detail}"),
+    "notify_converted": (
+        "消息格式 {original} 在 {channel_type} 不可用,已转换为 {msg_type}",
+        "Format {original} is not available on {channel_type}; sent as {msg_type}",
+    ),
 }
 
 

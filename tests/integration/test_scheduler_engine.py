@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select, update
 
 from tests.conftest import ADMIN_TOKEN
+from tests.fakes.dingtalk import FakeDingTalk
 from tests.servers import LocalServer
 from vwed.bus.abc import Message
 from vwed.config import Settings
@@ -465,3 +466,21 @@ async def test_log_retention_deletes_old_finished_runs_only(
         await session.commit()
     await engine.scheduler.tick(engine.clock.now())
     assert [r.id for r in await runs(app)] == [second.id]
+
+
+async def test_the_alert_reaches_a_dingtalk_robot_as_markdown(
+    client: httpx.AsyncClient, app: FastAPI, engine: Engine, receiver: tuple[FakeReceiver, str]
+) -> None:
+    fake, url = receiver
+    fake.status = 503
+    robot = FakeDingTalk()
+    async with LocalServer(robot.app) as server:
+        task = await create(client, url, alert_on_failure=True, alert_webhook=robot.url(server.url))
+        trace_id = (await client.post(f"/api/scheduled-tasks/{task['id']}/run")).json()["data"]["trace_id"]
+        await engine.executor.claim(engine.clock.now())
+        await engine.drain()
+    [message] = robot.received
+    assert message["msgtype"] == "markdown"
+    assert message["markdown"]["title"] == "定时任务执行失败: hook"
+    assert trace_id in message["markdown"]["text"]
+    assert "HTTP 503" in message["markdown"]["text"]

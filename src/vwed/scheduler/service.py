@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vwed.auth.service import Principal
 from vwed.bus import Bus
 from vwed.config import Settings
-from vwed.db.base import utcnow
+from vwed.db.base import TenantScope, utcnow
 from vwed.errors import BadRequest, Forbidden, NotFound, Unavailable
 from vwed.i18n import Lang, translate
-from vwed.net.egress import EgressPolicy, guarded_client
+from vwed.notify.service import NotifyService
 from vwed.scheduler.engine import CHANGED, RUNS_QUEUED, naive
 from vwed.scheduler.models import ScheduledTask, TaskLog
 from vwed.scheduler.repository import TaskRepository
@@ -282,7 +282,7 @@ class RunReporter:
             await self.alert(task, run, error)
 
     async def alert(self, task: dict[str, Any], run: dict[str, Any], error: str | None) -> None:
-        """Send the failure alert to the task's `alert_webhook`."""
+        """Send the failure alert to the task's `alert_webhook` through the notification layer."""
         title = translate("alert_title", "zh", name=task["task_name"])
         text = translate(
             "alert_text",
@@ -293,27 +293,8 @@ class RunReporter:
             error=error or "",
             trace_id=run["trace_id"],
         )
-        ok = await send_alert(self.settings, task["alert_webhook"], title, text, run["trace_id"])
-        if not ok:
-            log.warning("alert of task %s to its alert_webhook failed", task["id"])
-
-
-def alert_payload(url: str, title: str, text: str, trace_id: str) -> dict[str, Any]:
-    """The body an alert is posted with: a DingTalk or WeCom robot message, or generic JSON."""
-    host = (url.split("://", 1)[-1].split("/", 1)[0]).lower()
-    if host.endswith("dingtalk.com"):
-        return {"msgtype": "markdown", "markdown": {"title": title, "text": f"### {title}\n\n{text}"}}
-    if host.endswith("qyapi.weixin.qq.com"):
-        return {"msgtype": "markdown", "markdown": {"content": f"### {title}\n\n{text}"}}
-    return {"title": title, "text": text, "trace_id": trace_id}
-
-
-async def send_alert(settings: Settings, url: str, title: str, text: str, trace_id: str) -> bool:
-    """POST an alert through the egress guard; True when the receiver answered 2xx."""
-    async with guarded_client(EgressPolicy.parse(settings.egress_allow), timeout=10.0) as client:
-        try:
-            response = await client.post(url, json=alert_payload(url, title, text, trace_id))
-        except Exception:
-            log.exception("alert to %s failed", url)
-            return False
-    return response.is_success
+        async with self.sessions() as session:
+            notify = NotifyService(session, self.settings, TenantScope(tenant_id=task["tenant_id"]))
+            outcome = await notify.send_alert(task["alert_webhook"], title, text, trace_id=run["trace_id"])
+        if not outcome.ok:
+            log.warning("alert of task %s failed: %s", task["id"], outcome.message)

@@ -17,6 +17,7 @@ from vwed.auth.service import bootstrap_admin
 from vwed.bus import Bus, MemoryBus
 from vwed.config import Settings
 from vwed.db.engine import create_engine, session_factory, upgrade
+from vwed.notify import api as notify_api
 from vwed.projects import api as projects_api
 from vwed.scheduler import api as scheduler_api
 from vwed.scheduler.engine import RunExecutor, Scheduler
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     authenticated = [Depends(get_principal)]
     app.include_router(projects_api.router, dependencies=authenticated)
     app.include_router(scheduler_api.router, dependencies=authenticated)
+    app.include_router(notify_api.router, dependencies=authenticated)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

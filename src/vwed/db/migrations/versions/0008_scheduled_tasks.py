@@ -1,7 +1,7 @@
 """Scheduled tasks: tasks, run logs (the durable run queue) and the scheduler's leader lease.
 
 Revision ID: 0008
-Revises: 0001
+Revises: 0007
 Create Date: 2026-11-26
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0008"
-down_revision: str | None = "0001"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Notifications (seed 004): DingTalk and WeCom robots, WeCom applications, Apprise, deliveries."""

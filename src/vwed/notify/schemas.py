@@ -1,0 +1,131 @@
+"""Request bodies of the notification API, and the dicts it answers with (secrets always masked)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from vwed.db.base import iso
+from vwed.notify.models import NotifyChannel, NotifyDelivery, WecomApp
+
+ChannelKind = Literal["dingtalk_bot", "wecom_bot", "apprise"]
+WECOM_API = "https://qyapi.weixin.qq.com"
+
+
+class ChannelCreate(BaseModel):
+    """A new channel; `sign_secret` only for DingTalk robots that use signing."""
+
+    channel_name: str = Field(min_length=1, max_length=100)
+    channel_type: ChannelKind
+    webhook_url: str = Field(min_length=1, max_length=500)
+    sign_secret: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=255)
+    is_enabled: bool = True
+
+
+class ChannelUpdate(BaseModel):
+    """Changes to a channel; omitted fields, and masked values sent back as shown, stay as they are."""
+
+    channel_name: str | None = Field(default=None, min_length=1, max_length=100)
+    channel_type: ChannelKind | None = None
+    webhook_url: str | None = Field(default=None, min_length=1, max_length=500)
+    sign_secret: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=255)
+    is_enabled: bool | None = None
+
+
+class WecomAppCreate(BaseModel):
+    """A WeCom self-built application: corp id, agent id, secret, and default receivers."""
+
+    app_name: str = Field(min_length=1, max_length=100)
+    corp_id: str = Field(min_length=1, max_length=100)
+    agent_id: int
+    secret: str = Field(min_length=1, max_length=200)
+    default_touser: str | None = Field(default=None, max_length=500)
+    default_toparty: str | None = Field(default=None, max_length=500)
+    api_base: str = Field(default=WECOM_API, min_length=1, max_length=255)
+    description: str | None = Field(default=None, max_length=255)
+    is_enabled: bool = True
+
+
+class WecomAppUpdate(BaseModel):
+    """Changes to a WeCom application; omitted fields and a masked `secret` stay as they are."""
+
+    app_name: str | None = Field(default=None, min_length=1, max_length=100)
+    corp_id: str | None = Field(default=None, min_length=1, max_length=100)
+    agent_id: int | None = None
+    secret: str | None = Field(default=None, max_length=200)
+    default_touser: str | None = Field(default=None, max_length=500)
+    default_toparty: str | None = Field(default=None, max_length=500)
+    api_base: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str | None = Field(default=None, max_length=255)
+    is_enabled: bool | None = None
+
+
+class AppTest(BaseModel):
+    """Receivers of a WeCom application test message; the application's defaults when omitted."""
+
+    touser: str | None = Field(default=None, max_length=500)
+    toparty: str | None = Field(default=None, max_length=500)
+
+
+class ResultCheck(BaseModel):
+    """A `result` dict to check without sending."""
+
+    result: dict[str, Any]
+
+
+def channel_out(channel: NotifyChannel, shown_url: str, shown_secret: str | None) -> dict[str, Any]:
+    """A channel as the API shows it: URL token and signing secret masked."""
+    return {
+        "id": channel.id,
+        "tenant_id": channel.tenant_id,
+        "channel_name": channel.channel_name,
+        "channel_type": channel.channel_type,
+        "webhook_url": shown_url,
+        "sign_secret": shown_secret,
+        "has_sign_secret": channel.sign_secret is not None,
+        "description": channel.description,
+        "is_enabled": channel.is_enabled,
+        "created_at": iso(channel.created_at),
+        "updated_at": iso(channel.updated_at),
+    }
+
+
+def wecom_app_out(app: WecomApp, shown_secret: str) -> dict[str, Any]:
+    """A WeCom application as the API shows it: secret masked."""
+    return {
+        "id": app.id,
+        "tenant_id": app.tenant_id,
+        "app_name": app.app_name,
+        "corp_id": app.corp_id,
+        "agent_id": app.agent_id,
+        "secret": shown_secret,
+        "default_touser": app.default_touser,
+        "default_toparty": app.default_toparty,
+        "api_base": app.api_base,
+        "description": app.description,
+        "is_enabled": app.is_enabled,
+        "created_at": iso(app.created_at),
+        "updated_at": iso(app.updated_at),
+    }
+
+
+def delivery_out(row: NotifyDelivery) -> dict[str, Any]:
+    """One recorded delivery."""
+    return {
+        "id": row.id,
+        "channel_id": row.channel_id,
+        "wecom_app_id": row.wecom_app_id,
+        "target": row.target,
+        "channel_type": row.channel_type,
+        "msg_type": row.msg_type,
+        "converted_from": row.converted_from,
+        "status": row.status,
+        "attempts": row.attempts,
+        "response": row.response,
+        "trace_id": row.trace_id,
+        "tenant_id": row.tenant_id,
+        "created_at": iso(row.created_at),
+    }
