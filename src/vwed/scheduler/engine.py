@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -126,7 +127,7 @@ class Scheduler:
         self.bus = bus
         self.clock = clock or SystemClock()
         self.on_enqueued = on_enqueued
-        self.node = f"node-{secrets.token_hex(6)}"
+        self.node = f"node-{os.getpid()}-{secrets.token_hex(4)}"
         self.is_leader = False
         self.wake = asyncio.Event()
         self.stopping = False
@@ -248,7 +249,7 @@ class RunExecutor:
         self.bus = bus
         self.report = report
         self.clock = clock or SystemClock()
-        self.node = f"exec-{secrets.token_hex(6)}"
+        self.node = f"exec-{os.getpid()}-{secrets.token_hex(4)}"
         self.http = guarded_client(EgressPolicy.parse(settings.egress_allow), follow_redirects=False)
         self.inflight: dict[int, asyncio.Task[None]] = {}
         self.wake = asyncio.Event()
