@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from tests.backends import empty_tables, throwaway_database
 from vwed.config import Settings
+from vwed.db.engine import open_database
 from vwed.web.app import create_app
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
@@ -70,14 +71,12 @@ def settings(backend: str, tmp_path: Path, server_databases: dict[str, str]) -> 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     """A started application (migrations applied) on an empty database."""
+    if settings.database_url:
+        # Empty the shared server database before the app's background services start using it.
+        async with open_database(settings.resolved_database_url) as engine:
+            await empty_tables(engine)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
-        if settings.database_url:
-            await empty_tables(application.state.engine)
-        async with application.state.sessions() as session:
-            from vwed.auth.service import bootstrap_admin
-
-            await bootstrap_admin(session, ADMIN_TOKEN)
         yield application
 
 

@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     log_retention_days: int = Field(default=14, ge=1)
     log_max_lines_per_script: int = Field(default=100_000, ge=100)
     ws_max_pending: int = Field(default=1000, ge=10)
+    scheduler_enabled: bool = True
+    scheduler_misfire_grace_seconds: int = Field(default=60, ge=0)
+    scheduler_lease_seconds: int = Field(default=15, ge=2)
+    executor_concurrency: int = Field(default=8, ge=0)
+    executor_idle_seconds: float = Field(default=2.0, gt=0)
+    run_stale_seconds: int = Field(default=60, ge=4)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    task_log_retention_days: int = Field(default=30, ge=1)
+    task_output_max_chars: int = Field(default=10_000, ge=100)
 
     @field_validator("data_dir")
     @classmethod

@@ -93,6 +93,74 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "日志限流结束,共丢弃 {count} 行",
         "Log rate limit lifted; {count} lines were dropped",
     ),
+    # scheduler
+    "task_created": ("定时任务 {name} 创建成功", "Scheduled task {name} created"),
+    "task_updated": ("定时任务 {name} 更新成功", "Scheduled task {name} updated"),
+    "task_deleted": ("定时任务 {name} 已删除", "Scheduled task {name} deleted"),
+    "task_enabled": ("定时任务 {name} 已启用", "Scheduled task {name} enabled"),
+    "task_disabled": ("定时任务 {name} 已禁用", "Scheduled task {name} disabled"),
+    "task_run_queued": ("任务已加入执行队列", "The run is queued"),
+    "task_not_found": ("定时任务不存在: {task_id}", "Scheduled task not found: {task_id}"),
+    "task_webhook_required": (
+        "webhook_url 不能为空: Webhook 类型的任务必须填写回调地址",
+        "webhook_url is required for a webhook task",
+    ),
+    "task_script_required": (
+        "script_content 不能为空: 脚本类型的任务必须填写脚本内容",
+        "script_content is required for a script task",
+    ),
+    "task_bad_url": ("{field} 不是有效的 http(s) 地址: {url}", "{field} is not a valid http(s) URL: {url}"),
+    "task_alert_webhook_required": (
+        "alert_webhook 不能为空: 开启失败告警时必须填写告警地址",
+        "alert_webhook is required when alert_on_failure is on",
+    ),
+    "task_tenant_forbidden": ("tenant_id 只能由管理员指定", "Only an admin may set tenant_id"),
+    "schedule_bad_timezone": (
+        "timezone 无效: 未知时区 {value}",
+        "timezone is invalid: unknown timezone {value}",
+    ),
+    "schedule_bad_time_point": (
+        "time_points 无效: {value}(格式应为 HH:MM 或 HH:MM:SS)",
+        "time_points is invalid: {value} (expected HH:MM or HH:MM:SS)",
+    ),
+    "schedule_points_required": ("time_points 不能为空", "time_points must not be empty"),
+    "schedule_cron_required": ("cron_expression 不能为空", "cron_expression is required"),
+    "schedule_bad_cron": (
+        "cron_expression 无效: {value}(支持5段或带秒的6段)",
+        "cron_expression is invalid: {value} (5 fields, or 6 with seconds first)",
+    ),
+    "schedule_bad_type": ("schedule_type 无效: {value}", "schedule_type is invalid: {value}"),
+    "script_runtime_unavailable": (
+        "脚本执行功能尚未启用,无法执行脚本",
+        "Script execution is not available on this server",
+    ),
+    "run_succeeded": ("执行成功", "Succeeded"),
+    "run_missed": (
+        "错过执行:计划时间已超过宽限期 {grace} 秒(服务停机期间),此前的时间点均已跳过",
+        "Missed: the due time is older than the {grace} s grace period (server was down); "
+        "earlier due times were skipped too",
+    ),
+    "run_skipped": ("已跳过:上一次执行仍在进行中", "Skipped: the previous run is still in progress"),
+    "run_reaped": (
+        "执行中断:执行节点已停止响应超过 {seconds} 秒",
+        "Interrupted: the node running it stopped responding for {seconds} s",
+    ),
+    "run_interrupted": ("执行中断:服务正在停止", "Interrupted: the server is shutting down"),
+    "run_type_unavailable": (
+        "执行类型 {type} 当前不可用(脚本执行功能尚未启用)",
+        "Execution type {type} is not available (script execution is not enabled)",
+    ),
+    "run_timeout": ("执行超时({seconds} 秒)", "Timed out after {seconds} s"),
+    "run_crashed": ("执行出错: {reason}", "Run failed: {reason}"),
+    "run_webhook_timeout": ("Webhook 请求超时({seconds} 秒)", "Webhook request timed out after {seconds} s"),
+    "run_webhook_network": ("Webhook 请求失败: {reason}", "Webhook request failed: {reason}"),
+    "run_webhook_status": ("Webhook 返回 HTTP {status}: {body}", "Webhook answered HTTP {status}: {body}"),
+    "alert_title": ("定时任务执行失败: {name}", "Scheduled task failed: {name}"),
+    "alert_text": (
+        "任务 {name}(ID {task_id})在重试 {retries} 次后仍然失败。\n\n错误: {error}\n\nTrace ID: {trace_id}",
+        "Task {name} (id {task_id}) still failed after {retries} retries.\n\nError: {error}\n\n"
+        "Trace ID: {trace_id}",
+    ),
     # notify
     "secret_unreadable": (
         "已保存的密钥无法解密(VWED_SECRET_KEY 或 secret.key 已更换?)",

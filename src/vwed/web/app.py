@@ -22,6 +22,9 @@ from vwed.logs.hub import LogHub
 from vwed.logs.service import LogLimits, LogPipeline
 from vwed.notify import api as notify_api
 from vwed.projects import api as projects_api
+from vwed.scheduler import api as scheduler_api
+from vwed.scheduler.engine import RunExecutor, Scheduler
+from vwed.scheduler.service import RunReporter
 from vwed.web import errors
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
 
@@ -76,7 +79,13 @@ def background_services(app: FastAPI) -> list[BackgroundService]:
             max_lines_per_script=settings.log_max_lines_per_script,
         ),
     )
-    return [app.state.log_pipeline]
+    services: list[BackgroundService] = [app.state.log_pipeline]
+    if settings.executor_concurrency > 0:
+        reporter = RunReporter(app.state.sessions, settings, app.state.bus)
+        services.append(RunExecutor(app.state.engine, settings, app.state.bus, reporter))
+    if settings.scheduler_enabled:
+        services.append(Scheduler(app.state.engine, settings, app.state.bus))
+    return services
 
 
 @asynccontextmanager
@@ -126,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(projects_api.router, dependencies=authenticated)
     app.include_router(logs_api.router, dependencies=authenticated)
     app.include_router(logs_api.socket_router)
+    app.include_router(scheduler_api.router, dependencies=authenticated)
     app.include_router(notify_api.router, dependencies=authenticated)
 
     @app.get("/", include_in_schema=False)

@@ -1,0 +1,132 @@
+"""Routes of seed 004 under `/api/scheduled-tasks`; static paths come before `/{task_id}` (seed commit)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from vwed.i18n import translate
+from vwed.scheduler import schemas
+from vwed.scheduler.service import SDK_DOCS, TaskService, ensure_script_runtime, preview
+from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, SettingsDep, ok
+
+router = APIRouter(prefix="/api/scheduled-tasks", tags=["scheduled tasks"])
+
+
+def task_service(
+    session: SessionDep, settings: SettingsDep, principal: PrincipalDep, bus: BusDep
+) -> TaskService:
+    """The service bound to this request's session and caller."""
+    return TaskService(session, settings, principal, bus)
+
+
+Tasks = Annotated[TaskService, Depends(task_service)]
+Body = dict[str, Any]
+Page = Annotated[int, Query(ge=1)]
+PageSize = Annotated[int, Query(ge=1, le=200)]
+RunStatus = Literal["queued", "running", "success", "failed", "skipped", "missed"]
+
+
+# -- static paths (before /{task_id}) ---------------------------------------------------------------
+
+
+@router.get("/sdk-docs", summary="The script SDK: built-in functions, variables and modules")
+async def sdk_docs() -> Body:
+    return ok(SDK_DOCS)
+
+
+@router.post("/test-script", summary="Run a script once without saving it (needs the script runtime)")
+async def test_script() -> Body:
+    ensure_script_runtime()
+    return ok()
+
+
+@router.get("/secrets", summary="Secret names scripts may read (needs the script runtime)")
+async def list_secrets() -> Body:
+    ensure_script_runtime()
+    return ok([])
+
+
+@router.post("/schedule-preview", summary="Next fire times and a description of an unsaved schedule")
+async def schedule_preview(body: schemas.SchedulePreview, settings: SettingsDep, lang: LangDep) -> Body:
+    return ok(preview(body, settings.default_timezone, lang))
+
+
+@router.get("", summary="List tasks (filters: tenant, enabled, type, keyword; paginated)")
+async def list_tasks(
+    service: Tasks,
+    tenant_id: str | None = None,
+    is_enabled: bool | None = None,
+    execution_type: schemas.ExecutionType | None = None,
+    keyword: Annotated[str | None, Query(max_length=100)] = None,
+    page: Page = 1,
+    page_size: PageSize = 20,
+) -> Body:
+    tasks, total = await service.list_tasks(
+        tenant_id=tenant_id,
+        enabled=is_enabled,
+        execution_type=execution_type,
+        keyword=keyword,
+        page=page,
+        page_size=page_size,
+    )
+    items = [schemas.task_out(t) for t in tasks]
+    return ok({"items": items, "total": total, "page": page, "page_size": page_size})
+
+
+@router.post("", summary="Create a task")
+async def create_task(body: schemas.TaskCreate, service: Tasks, lang: LangDep) -> Body:
+    task = await service.create(body)
+    return ok(schemas.task_out(task), translate("task_created", lang, name=task.task_name))
+
+
+# -- one task ---------------------------------------------------------------------------------------
+
+
+@router.get("/{task_id}", summary="Get a task")
+async def get_task(task_id: int, service: Tasks) -> Body:
+    return ok(schemas.task_out(await service.get(task_id)))
+
+
+@router.put("/{task_id}", summary="Update a task (a changed schedule moves next_run_at)")
+async def update_task(task_id: int, body: schemas.TaskUpdate, service: Tasks, lang: LangDep) -> Body:
+    task = await service.update(task_id, body)
+    return ok(schemas.task_out(task), translate("task_updated", lang, name=task.task_name))
+
+
+@router.delete("/{task_id}", summary="Delete a task and its queued runs")
+async def delete_task(task_id: int, service: Tasks, lang: LangDep) -> Body:
+    name = await service.delete(task_id)
+    return ok(message=translate("task_deleted", lang, name=name))
+
+
+@router.post("/{task_id}/toggle", summary="Enable or disable a task")
+async def toggle_task(
+    task_id: int, service: Tasks, lang: LangDep, body: schemas.ToggleBody | None = None
+) -> Body:
+    task = await service.toggle(task_id, body.is_enabled if body else None)
+    key = "task_enabled" if task.is_enabled else "task_disabled"
+    return ok(schemas.task_out(task), translate(key, lang, name=task.task_name))
+
+
+@router.post("/{task_id}/run", summary="Run now; answers the run's trace_id")
+async def run_task(task_id: int, service: Tasks, lang: LangDep) -> Body:
+    run = await service.run_now(task_id)
+    return ok(
+        {"task_id": task_id, "log_id": run.id, "trace_id": run.trace_id}, translate("task_run_queued", lang)
+    )
+
+
+@router.get("/{task_id}/logs", summary="Run logs of a task (paginated, status filter)")
+async def task_logs(
+    task_id: int, service: Tasks, status: RunStatus | None = None, page: Page = 1, page_size: PageSize = 20
+) -> Body:
+    logs, total = await service.logs(task_id, status, page, page_size)
+    items = [schemas.log_out(entry) for entry in logs]
+    return ok({"items": items, "total": total, "page": page, "page_size": page_size})
+
+
+@router.get("/{task_id}/next-runs", summary="The task's next fire times in its timezone")
+async def next_runs(task_id: int, service: Tasks, count: Annotated[int, Query(ge=1, le=100)] = 5) -> Body:
+    return ok(await service.next_runs(task_id, count))

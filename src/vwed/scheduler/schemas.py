@@ -1,0 +1,150 @@
+"""Request bodies of `/api/scheduled-tasks` and the dicts it answers with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vwed.db.base import iso
+from vwed.scheduler.models import ScheduledTask, TaskLog
+
+ExecutionType = Literal["webhook", "script"]
+OverlapPolicy = Literal["skip", "queue"]
+Url = Annotated[str | None, Field(default=None, max_length=500)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class TaskFields(_Input):
+    """Fields a task is written with; on update every field is optional (see `TaskUpdate`)."""
+
+    task_name: Annotated[str, Field(min_length=1, max_length=100)]
+    task_desc: Annotated[str | None, Field(default=None, max_length=500)]
+    schedule_type: Literal["simple", "cron"] = "simple"
+    time_points: list[Annotated[str, Field(max_length=8)]] | None = None
+    cron_expression: Annotated[str | None, Field(default=None, max_length=100)]
+    timezone: Annotated[str | None, Field(default=None, max_length=50)]
+    execution_type: ExecutionType = "script"
+    webhook_url: Url
+    script_content: str | None = None
+    script_deps: str | None = None
+    input_params: dict[str, Any] | None = None
+    retry_count: Annotated[int, Field(ge=0, le=10)] = 0
+    retry_interval: Annotated[int, Field(ge=1, le=86_400)] = 60
+    alert_on_failure: bool = False
+    alert_webhook: Url
+    notify_channels: list[int] | None = None
+    notify_wecom_app_id: int | None = None
+    is_enabled: bool = True
+    overlap_policy: OverlapPolicy = "skip"
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
+    tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
+
+
+class TaskCreate(TaskFields):
+    """Body of `POST /api/scheduled-tasks`."""
+
+
+class TaskUpdate(_Input):
+    """Body of `PUT /api/scheduled-tasks/{id}`: any subset of the fields of a task."""
+
+    task_name: Annotated[str | None, Field(default=None, min_length=1, max_length=100)]
+    task_desc: Annotated[str | None, Field(default=None, max_length=500)]
+    schedule_type: Literal["simple", "cron"] | None = None
+    time_points: list[Annotated[str, Field(max_length=8)]] | None = None
+    cron_expression: Annotated[str | None, Field(default=None, max_length=100)]
+    timezone: Annotated[str | None, Field(default=None, max_length=50)]
+    execution_type: ExecutionType | None = None
+    webhook_url: Url
+    script_content: str | None = None
+    script_deps: str | None = None
+    input_params: dict[str, Any] | None = None
+    retry_count: Annotated[int | None, Field(default=None, ge=0, le=10)]
+    retry_interval: Annotated[int | None, Field(default=None, ge=1, le=86_400)]
+    alert_on_failure: bool | None = None
+    alert_webhook: Url
+    notify_channels: list[int] | None = None
+    notify_wecom_app_id: int | None = None
+    is_enabled: bool | None = None
+    overlap_policy: OverlapPolicy | None = None
+    timeout_seconds: Annotated[int | None, Field(default=None, ge=1, le=3600)]
+
+
+class SchedulePreview(_Input):
+    """Body of `POST /api/scheduled-tasks/schedule-preview`."""
+
+    schedule_type: Literal["simple", "cron"] = "cron"
+    cron_expression: Annotated[str | None, Field(default=None, max_length=100)]
+    time_points: list[Annotated[str, Field(max_length=8)]] | None = None
+    timezone: Annotated[str | None, Field(default=None, max_length=50)]
+    after: datetime | None = None
+    count: Annotated[int, Field(ge=1, le=100)] = 5
+
+
+class ToggleBody(_Input):
+    """Optional body of `POST /{id}/toggle`: the wanted state; without it the state flips."""
+
+    is_enabled: bool | None = None
+
+
+def task_out(task: ScheduledTask) -> dict[str, Any]:
+    """A task with every seed column and the engine's visible fields."""
+    return {
+        "id": task.id,
+        "tenant_id": task.tenant_id,
+        "task_name": task.task_name,
+        "task_desc": task.task_desc,
+        "schedule_type": task.schedule_type,
+        "time_points": task.time_points,
+        "cron_expression": task.cron_expression,
+        "timezone": task.timezone,
+        "execution_type": task.execution_type,
+        "webhook_url": task.webhook_url,
+        "script_content": task.script_content,
+        "script_deps": task.script_deps,
+        "input_params": task.input_params,
+        "retry_count": task.retry_count,
+        "retry_interval": task.retry_interval,
+        "alert_on_failure": task.alert_on_failure,
+        "alert_webhook": task.alert_webhook,
+        "notify_channels": task.notify_channels,
+        "notify_wecom_app_id": task.notify_wecom_app_id,
+        "is_enabled": task.is_enabled,
+        "overlap_policy": task.overlap_policy,
+        "timeout_seconds": task.timeout_seconds,
+        "next_run_at": utc_iso(task.next_run_at),
+        "last_run_at": iso(task.last_run_at),
+        "last_run_status": task.last_run_status,
+        "last_run_message": task.last_run_message,
+        "created_at": iso(task.created_at),
+        "updated_at": iso(task.updated_at),
+    }
+
+
+def utc_iso(value: datetime | None) -> str | None:
+    """A stored UTC timestamp as ISO 8601 with its offset, e.g. `2026-03-29T01:00:00+00:00`."""
+    return value.replace(microsecond=0).isoformat() + "+00:00" if value else None
+
+
+def log_out(log: TaskLog) -> dict[str, Any]:
+    """A run log row (seed 004 `platform_task_logs`) with its trigger and due time."""
+    return {
+        "id": log.id,
+        "task_id": log.task_id,
+        "tenant_id": log.tenant_id,
+        "trace_id": log.trace_id,
+        "status": log.status,
+        "trigger": log.trigger,
+        "scheduled_at": iso(log.scheduled_at),
+        "started_at": iso(log.started_at),
+        "finished_at": iso(log.finished_at),
+        "duration_ms": log.duration_ms,
+        "output": log.output,
+        "error": log.error,
+        "retry_count": log.retry_count,
+        "created_at": iso(log.created_at),
+    }

@@ -1,0 +1,132 @@
+"""Fire times of time points and cron expressions per timezone, across daylight-saving changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from vwed.scheduler.schedule import ScheduleError, parse_schedule
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def iso_times(
+    schedule_type: str, expr: str | None, points: list[str] | None, tz: str, after: datetime, n: int
+):
+    schedule = parse_schedule(schedule_type, expr, points, tz)
+    return [t.isoformat() for t in schedule.upcoming(after, n)]
+
+
+def test_time_points_fire_daily_in_order_in_asia_shanghai() -> None:
+    after = datetime(2026, 5, 1, 9, 0, tzinfo=SHANGHAI)
+    assert iso_times("simple", None, ["12:00", "08:00", "18:30:15"], "Asia/Shanghai", after, 4) == [
+        "2026-05-01T12:00:00+08:00",
+        "2026-05-01T18:30:15+08:00",
+        "2026-05-02T08:00:00+08:00",
+        "2026-05-02T12:00:00+08:00",
+    ]
+
+
+def test_a_time_point_equal_to_after_fires_the_next_day() -> None:
+    after = datetime(2026, 5, 1, 8, 0, tzinfo=SHANGHAI)
+    assert iso_times("simple", None, ["08:00"], "Asia/Shanghai", after, 1) == ["2026-05-02T08:00:00+08:00"]
+
+
+def test_five_field_cron_in_asia_shanghai_is_eight_hours_ahead_of_utc() -> None:
+    schedule = parse_schedule("cron", "0 8 * * 1-5", None, "Asia/Shanghai")
+    first = schedule.next_after(datetime(2026, 5, 1, 0, 0, tzinfo=UTC))  # a Friday
+    assert first == datetime(2026, 5, 4, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
+
+
+def test_six_field_cron_takes_seconds_first() -> None:
+    after = datetime(2026, 5, 1, 8, 0, 0, tzinfo=SHANGHAI)
+    assert iso_times("cron", "*/20 * * * * *", None, "Asia/Shanghai", after, 3) == [
+        "2026-05-01T08:00:20+08:00",
+        "2026-05-01T08:00:40+08:00",
+        "2026-05-01T08:01:00+08:00",
+    ]
+
+
+def test_berlin_spring_jump_fires_a_skipped_time_at_the_first_valid_instant() -> None:
+    after = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
+    assert iso_times("simple", None, ["02:30"], "Europe/Berlin", after, 3) == [
+        "2026-03-29T03:00:00+02:00",
+        "2026-03-30T02:30:00+02:00",
+        "2026-03-31T02:30:00+02:00",
+    ]
+
+
+def test_berlin_autumn_repeated_hour_fires_a_fixed_hour_once() -> None:
+    after = datetime(2026, 10, 24, 12, 0, tzinfo=BERLIN)
+    assert iso_times("cron", "30 2 * * *", None, "Europe/Berlin", after, 2) == [
+        "2026-10-25T02:30:00+02:00",
+        "2026-10-26T02:30:00+01:00",
+    ]
+
+
+def test_berlin_autumn_repeated_hour_fires_a_wildcard_hour_in_both_passes() -> None:
+    after = datetime(2026, 10, 25, 1, 0, tzinfo=BERLIN)
+    assert iso_times("cron", "30 * * * *", None, "Europe/Berlin", after, 4) == [
+        "2026-10-25T01:30:00+02:00",
+        "2026-10-25T02:30:00+02:00",
+        "2026-10-25T02:30:00+01:00",
+        "2026-10-25T03:30:00+01:00",
+    ]
+
+
+def test_descriptions_read_in_chinese_and_english() -> None:
+    schedule = parse_schedule("cron", "0 8 * * 1-5", None, "Asia/Shanghai")
+    assert schedule.describe("zh") == "周一至周五 08:00 (Asia/Shanghai)"
+    assert schedule.describe("en") == "At 08:00 on Monday through Friday (Asia/Shanghai)"
+    points = parse_schedule("simple", None, ["8:00", "12:00"], "Asia/Shanghai")
+    assert points.describe("zh") == "每天 08:00:00、12:00:00 (Asia/Shanghai)"
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("cron", "61 * * * *", None, "UTC"), "cron_expression"),
+        (("cron", "* * *", None, "UTC"), "cron_expression"),
+        (("cron", "", None, "UTC"), "cron_expression"),
+        (("cron", "0 0 30 2 *", None, "UTC"), "cron_expression"),
+        (("cron", "0 8 * * *", None, "Mars/Olympus"), "timezone"),
+        (("simple", None, [], "UTC"), "time_points"),
+        (("simple", None, ["25:00"], "UTC"), "time_points"),
+        (("simple", None, ["8h"], "UTC"), "time_points"),
+    ],
+)
+def test_invalid_schedules_name_their_field(
+    args: tuple[str, str | None, list[str] | None, str], field: str
+) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule(*args)
+    assert caught.value.field == field
+
+
+def test_tasks_with_the_same_schedule_and_zone_share_a_key() -> None:
+    a = parse_schedule("simple", None, ["08:00", "12:00"], "UTC")
+    b = parse_schedule("simple", None, ["12:00:00", "8:00"], "UTC")
+    c = parse_schedule("simple", None, ["08:00", "12:00"], "Asia/Shanghai")
+    assert a.key == b.key != c.key
+
+
+def test_six_field_fixed_time_follows_the_same_dst_rules() -> None:
+    spring = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
+    assert iso_times("cron", "15 30 2 * * *", None, "Europe/Berlin", spring, 2) == [
+        "2026-03-29T03:00:00+02:00",
+        "2026-03-30T02:30:15+02:00",
+    ]
+    autumn = datetime(2026, 10, 24, 12, 0, tzinfo=BERLIN)
+    assert iso_times("simple", None, ["02:30:15"], "Europe/Berlin", autumn, 2) == [
+        "2026-10-25T02:30:15+02:00",
+        "2026-10-26T02:30:15+01:00",
+    ]
+
+
+def test_wildcard_hour_six_field_cron_fires_in_both_autumn_passes() -> None:
+    after = datetime(2026, 10, 25, 2, 50, tzinfo=BERLIN)
+    times = iso_times("cron", "0 0 * * * *", None, "Europe/Berlin", after, 2)
+    assert times == ["2026-10-25T02:00:00+01:00", "2026-10-25T03:00:00+01:00"]
