@@ -18,6 +18,8 @@ from vwed.bus import Bus, MemoryBus
 from vwed.config import Settings
 from vwed.db.engine import create_engine, session_factory, upgrade
 from vwed.projects import api as projects_api
+from vwed.scripts import api as scripts_api
+from vwed.scripts.service import ScriptSupervisor
 from vwed.web import errors
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
 
@@ -58,7 +60,8 @@ class BackgroundService(Protocol):
 
 def background_services(app: FastAPI) -> list[BackgroundService]:
     """The services this node runs, in start order (they stop in reverse)."""
-    return []
+    app.state.scripts = ScriptSupervisor(app.state.settings, app.state.sessions, app.state.bus)
+    return [app.state.scripts]
 
 
 @asynccontextmanager
@@ -106,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health)
     authenticated = [Depends(get_principal)]
     app.include_router(projects_api.router, dependencies=authenticated)
+    app.include_router(scripts_api.router, dependencies=authenticated)
+    app.include_router(scripts_api.custom, dependencies=authenticated)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
