@@ -108,12 +108,15 @@ class ScriptProcess:
         self.protocol.send(
             {"t": "call", "id": call_id, "kind": kind, "handler": handler, "arg": arg, "label": label}
         )
+        # A timer handle is much cheaper per call than `asyncio.wait_for`, which wraps the await in a task.
+        expiry = asyncio.get_running_loop().call_later(seconds, _expire, future)
         try:
-            reply = await asyncio.wait_for(future, seconds)
+            reply = await future
         except TimeoutError:
             self.protocol.send({"t": "cancel", "id": call_id})
             return CallResult(ok=False, timed_out=True, elapsed_ms=_ms(started))
         finally:
+            expiry.cancel()
             self.pending.pop(call_id, None)
         if reply.get("t") == "exited":
             return CallResult(ok=False, error=reply["reason"], elapsed_ms=_ms(started))
@@ -185,6 +188,11 @@ class ScriptProcess:
             if not future.done():
                 future.set_result(gone)
         self.observer.on_exit(self.script_id, self.exit_reason, self.stopping)
+
+
+def _expire(future: asyncio.Future[dict[str, Any]]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
 
 
 def _ms(started: float) -> float:
