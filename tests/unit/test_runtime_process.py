@@ -76,9 +76,10 @@ def test_the_runtime_works_on_uvloop_as_under_vwed_serve(tmp_path: Path, launche
     value, exits = uvloop.run(scenario(tmp_path / "run", launcher))
     assert value == 13
     assert exits[0] == ("add.py_1_00000000", "exit code 0", True)
+    assert exits[1][0] == "bad.py_1_00000000"
 
 
 async def test_the_runtime_works_on_asyncio(tmp_path: Path) -> None:
     value, exits = await scenario(tmp_path / "run", "zygote")
     assert value == 13
-    assert [reason for _id, reason, _expected in exits] == ["exit code 0"]
+    assert exits == [("add.py_1_00000000", "exit code 0", True), ("bad.py_1_00000000", "exit code 0", True)]
