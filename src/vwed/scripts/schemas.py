@@ -26,4 +26,5 @@ class ExecuteRequest(_Input):
 
     script_id: Annotated[str, Field(min_length=1, max_length=400)]
     function_name: Annotated[str, Field(min_length=1, max_length=200)]
-    function_args: Any = None
+    # Omitted arguments reach the function as `{}`, so the seed's `args.get(...)` style just works.
+    function_args: Any = Field(default_factory=dict)
