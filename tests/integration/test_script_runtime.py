@@ -435,3 +435,20 @@ async def test_a_script_runs_isolated_with_empty_env_private_dir_own_session_and
     assert seen["core"] == [0, 0]
     assert seen["nofile"] == settings.script_open_files
     assert seen["flags"] == [1, 1]
+
+
+async def test_when_the_zygote_dies_its_services_fail_and_restart_on_a_new_zygote(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await add_file(client, FAULTY)
+    script_id = (await start(client, "main.py", restart_policy="on-failure"))["script_id"]
+    statuses = await subscribe(app, f"script.status.{script_id}")
+    zygote = app.state.scripts.runtime.launcher.process
+
+    zygote.kill()
+
+    seen = await messages_until(statuses, lambda m: m.data["status"] == "running")
+    assert [m.data["status"] for m in seen] == ["error", "restarting", "running"]
+    assert seen[0].data["message"] == "脚本进程已退出: zygote exited"
+    assert (await client.get("/api/custom/alive")).json() == {"alive": True}
+    assert app.state.scripts.runtime.launcher.process.pid != zygote.pid

@@ -23,6 +23,13 @@ CHILD_PATH = str(Path(child.__file__).resolve())
 SEND_ATTEMPTS = 2000
 
 
+class ZygoteGone(ConnectionError):
+    """The zygote exited, taking its children with it."""
+
+    def __str__(self) -> str:
+        return "zygote exited"
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits set in each script process (0 leaves a limit as inherited)."""
@@ -167,10 +174,12 @@ class ZygoteLauncher(Launcher):
         self._fail_waiters()
 
     def _fail_waiters(self) -> None:
-        for future in self.forks.values():
-            if not future.done():
-                future.set_exception(ConnectionError("zygote stopped"))
-        self.forks.clear()
+        # Without the zygote no exit code will come; its children died with it (parent-death signal).
+        for waiters in (self.forks, self.exits):
+            for future in waiters.values():
+                if not future.done():
+                    future.set_exception(ZygoteGone())
+            waiters.clear()
 
     def _readable(self) -> None:
         control = self.control

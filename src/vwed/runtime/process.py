@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from vwed.runtime.framing import FrameProtocol
-from vwed.runtime.launcher import LaunchedChild, describe_exit, kill_group
+from vwed.runtime.launcher import LaunchedChild, ZygoteGone, describe_exit, kill_group
 
 
 class ProcessObserver(Protocol):
@@ -178,6 +178,8 @@ class ScriptProcess:
         try:
             code = await asyncio.wait_for(asyncio.shield(self.child.exited), 5)
             self.exit_reason = describe_exit(code)
+        except ZygoteGone as exc:
+            self.exit_reason = str(exc)
         except TimeoutError:
             kill_group(self.pid, signal.SIGKILL)
             self.exit_reason = "connection lost"
