@@ -452,3 +452,38 @@ async def test_when_the_zygote_dies_its_services_fail_and_restart_on_a_new_zygot
     assert seen[0].data["message"] == "脚本进程已退出: zygote exited"
     assert (await client.get("/api/custom/alive")).json() == {"alive": True}
     assert app.state.scripts.runtime.launcher.process.pid != zygote.pid
+
+
+async def test_a_script_calls_functions_of_another_script_through_the_host(client: httpx.AsyncClient) -> None:
+    await add_file(
+        client, 'def boot():\n    VWED.function.register("double")(lambda a: a["n"] * 2)\n', "a.py"
+    )
+    caller = script(
+        """
+        def boot():
+            @VWED.function.register("quad")
+            async def quad(args):
+                twice = await VWED.function.call("double", {"n": args["n"]})
+                return await VWED.function.call("double", {"n": twice})
+
+            @VWED.function.register("quad_sync")
+            def quad_sync(args):
+                return VWED.function.call_sync("double", {"n": VWED.function.call_sync("double", args, 5)}, 5)
+
+            @VWED.function.register("missing")
+            async def missing(args):
+                try:
+                    await VWED.function.call("nope")
+                except Exception as exc:
+                    return type(exc).__name__ + ": " + str(exc)
+        """
+    )
+    await add_file(client, caller, "b.py")
+    await start(client, "a.py")
+    b = (await start(client, "b.py"))["script_id"]
+
+    assert (await call(client, b, "quad", {"n": 3})).json()["result"] == 12
+    assert (await call(client, b, "quad_sync", {"n": 5})).json()["result"] == 20
+    assert (await call(client, b, "missing")).json()["result"] == "FunctionCallFailed: 函数 nope 未注册"
+    stats = (await client.get("/api/script/registry/status")).json()["data"]["registered_functions"]["double"]
+    assert stats["call_count"] == 4

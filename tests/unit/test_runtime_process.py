@@ -35,6 +35,9 @@ class Recorder:
     def on_register(self, script_id: str, kind: str, entry: dict[str, Any]) -> None:
         pass
 
+    def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
+        pass
+
     def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
         self.exits.append((script_id, reason, expected))
 

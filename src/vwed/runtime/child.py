@@ -5,8 +5,8 @@ The host starts it once as a zygote (`child.py zygote <control fd> <host pid>`),
 script, or per script as `child.py single <socket fd> <limits json> <workdir>` where forking is unsafe.
 
 Frames on the script socket are a 4-byte big-endian length and a JSON object. The host sends `boot`,
-`go`, `call`, `cancel` and `stop`; the child sends `ready` / `failed`, `result`, `log`, `emit`,
-`register` and `hb` (heartbeat).
+`go`, `call`, `cancel`, `answer` and `stop`; the child sends `ready` / `failed`, `result`, `log`,
+`emit`, `register`, `invoke` (a call of another script's function) and `hb` (heartbeat).
 """
 
 from __future__ import annotations
@@ -213,6 +213,19 @@ class FunctionModule:
             return func
 
         return decorate
+
+    async def call(self, name: str, args: Any = None) -> Any:
+        """Call a function registered by any running script (this one included); raise if it failed."""
+        return await self._runtime.ask_host(name, {} if args is None else args)
+
+    def call_sync(self, name: str, args: Any = None, timeout: float | None = None) -> Any:
+        """`call` from synchronous code (a sync handler's worker thread), waiting at most `timeout`."""
+        future = asyncio.run_coroutine_threadsafe(self.call(name, args), self._runtime.loop)
+        return future.result(timeout)
+
+
+class FunctionCallFailed(Exception):
+    """`VWED.function.call` reached a function that failed, or none was registered."""
 
 
 class EventModule:
@@ -496,6 +509,8 @@ class ServiceRuntime(asyncio.Protocol):
         }
         self.timer_funcs: list[tuple[Handler, dict[str, Any]]] = []
         self.calls: dict[int, asyncio.Task[None]] = {}
+        self.questions: dict[int, asyncio.Future[Any]] = {}
+        self.asked = 0
         self.background: set[Any] = set()
         self.pool = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="vwed-handler")
 
@@ -592,8 +607,23 @@ class ServiceRuntime(asyncio.Protocol):
             self.loop.create_task(self.boot(message))
         elif kind == "go":
             self.go()
+        elif kind == "answer":
+            waiter = self.questions.pop(message["id"], None)
+            if waiter is not None and not waiter.done():
+                if message["ok"]:
+                    waiter.set_result(message.get("value"))
+                else:
+                    waiter.set_exception(FunctionCallFailed(message.get("error", "")))
         elif kind == "stop" and self.transport is not None:
             self.transport.close()
+
+    async def ask_host(self, name: str, args: Any) -> Any:
+        """Have the host run function `name` wherever it is registered; its value, or raise."""
+        self.asked += 1
+        waiter: asyncio.Future[Any] = self.loop.create_future()
+        self.questions[self.asked] = waiter
+        self.send({"t": "invoke", "id": self.asked, "name": name, "args": args})
+        return await waiter
 
     def _call_done(self, call_id: int, _task: asyncio.Task[None]) -> None:
         self.calls.pop(call_id, None)

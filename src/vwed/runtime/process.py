@@ -26,6 +26,9 @@ class ProcessObserver(Protocol):
     def on_register(self, script_id: str, kind: str, entry: dict[str, Any]) -> None:
         """A registration made after start-up."""
 
+    def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
+        """`VWED.function.call(name, args)`: answer with `ScriptProcess.answer`."""
+
     def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
         """The process is gone; `expected` when the host stopped it."""
 
@@ -128,6 +131,10 @@ class ScriptProcess:
             elapsed_ms=_ms(started),
         )
 
+    def answer(self, request_id: int, ok: bool, value: Any = None, error: str = "") -> None:
+        """Reply to the child's `invoke` request `request_id`."""
+        self.protocol.send({"t": "answer", "id": request_id, "ok": ok, "value": value, "error": error})
+
     async def stop(self, grace: float) -> None:
         """SIGTERM the process group, wait `grace` seconds, then SIGKILL; return once it is reaped."""
         self.stopping = True
@@ -161,6 +168,8 @@ class ScriptProcess:
             self.heartbeat = time.time()
         elif kind == "emit":
             self.observer.on_emit(self.script_id, message["event"], message.get("data"))
+        elif kind == "invoke":
+            self.observer.on_invoke(self.script_id, message["id"], message["name"], message.get("args"))
         elif kind == "register":
             self.observer.on_register(self.script_id, message["kind"], message["entry"])
         elif kind in ("ready", "failed") and not self.booted.done():

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import socket
 from pathlib import Path
 from typing import Any
 
-from vwed.runtime.launcher import Launcher, Limits, describe_exit, make_launcher
+from vwed.runtime.launcher import Launcher, Limits, SpawnLauncher, describe_exit, make_launcher
 from vwed.runtime.process import BootFailed, CallResult, ProcessObserver, ScriptProcess
 from vwed.runtime.registry import Clash, Counts, Function, Listener, Registry, Route, route_path
+
+log = logging.getLogger("vwed.runtime")
 
 __all__ = [
     "BootFailed",
@@ -44,9 +47,17 @@ class Runtime:
         return self.launcher.name
 
     async def start(self) -> None:
-        """Prepare the launcher (start the zygote) and an empty work area."""
+        """Prepare the launcher (start the zygote) and an empty work area.
+
+        If the zygote cannot be started, scripts are spawned one interpreter each instead.
+        """
         await asyncio.to_thread(self._reset_workdirs)
-        await self.launcher.start()
+        try:
+            await self.launcher.start()
+        except OSError:
+            log.exception("the zygote did not start; falling back to one fresh interpreter per script")
+            self.launcher = SpawnLauncher()
+            await self.launcher.start()
 
     async def stop(self) -> None:
         """Stop the launcher; script processes must have been stopped before."""

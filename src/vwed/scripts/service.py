@@ -459,6 +459,24 @@ class ScriptSupervisor:
             return
         self.registry.add_one(script_id, kind, entry, iso(utcnow()) or "")
 
+    def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
+        """A script called `VWED.function.call(name, args)`: run it where it is registered."""
+        self._spawn(self._invoke(script_id, request_id, name, args))
+
+    async def _invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
+        caller = self.states.get(script_id)
+        function = self.registry.functions.get(name)
+        try:
+            if function is None:
+                raise FunctionNotRegistered(name=name)
+            result = await self.call_function(function, args)
+        except VwedError as exc:
+            if caller is not None and caller.process is not None:
+                caller.process.answer(request_id, False, error=translate(exc.key, **exc.params))
+            return
+        if caller is not None and caller.process is not None:
+            caller.process.answer(request_id, True, result.value)
+
     def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
         """A process ended; unless we stopped it, that is a crash: clean up and maybe restart."""
         state = self.states.get(script_id)
