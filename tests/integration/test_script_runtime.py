@@ -34,6 +34,7 @@ def settings(settings: Settings) -> Settings:
     """Short restart backoff so restart tests stay fast."""
     settings.script_restart_backoff = 0.05
     settings.script_stop_grace = 1.0
+    settings.script_boot_timeout = 2.0
     return settings
 
 
@@ -487,3 +488,49 @@ async def test_a_script_calls_functions_of_another_script_through_the_host(clien
     assert (await call(client, b, "missing")).json()["result"] == "FunctionCallFailed: 函数 nope 未注册"
     stats = (await client.get("/api/script/registry/status")).json()["data"]["registered_functions"]["double"]
     assert stats["call_count"] == 4
+
+
+async def test_a_boot_that_exits_or_hangs_fails_the_start_and_leaves_nothing_running(
+    client: httpx.AsyncClient,
+) -> None:
+    await add_file(client, "import os\n\ndef boot():\n    os._exit(3)\n", "exits.py")
+    await add_file(client, "def boot():\n    VWED.util.sleep(30)\n", "hangs.py")
+
+    exited = await client.post("/api/script/scripts/start", json={"script_path": "exits.py"})
+    assert (exited.status_code, exited.json()) == (
+        500,
+        {"success": False, "error": "脚本进程已退出: exit code 3"},
+    )
+    hung = await client.post("/api/script/scripts/start", json={"script_path": "hangs.py"})
+    assert (hung.status_code, hung.json()) == (
+        500,
+        {"success": False, "error": "脚本启动超时: boot() 在 2.0 秒内未完成"},
+    )
+    assert (await client.get("/api/script/scripts/running")).json()["data"] == []
+
+
+async def test_a_tenant_user_neither_sees_nor_controls_other_tenants_services(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    from vwed.auth.service import create_token
+
+    async with app.state.sessions() as session:
+        issued = await create_token(session, "alice", "user", "t1")
+    await add_file(client, ORDERS)
+    script_id = (await start(client, "main.py"))["script_id"]
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {issued.token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as alice:
+        assert (await alice.get("/api/script/scripts/running")).json()["data"] == []
+        assert (await alice.get("/api/script/registry/status")).json()["data"]["api_routes"] == {}
+        assert (await alice.post(f"/api/script/scripts/{script_id}/stop")).status_code == 404
+        assert (await call(alice, script_id, "anything")).status_code == 503
+        refused = await alice.post("/api/script/scripts/start", json={"script_path": "main.py"})
+        assert refused.json() == {"success": False, "error": "脚本文件不存在: main.py"}
+        assert (await alice.post("/api/script/projects", json={"project_name": "a"})).status_code == 200
+        await add_file(alice, 'def boot():\n    VWED.api.get("/alice")(lambda r: "hi")\n', "mine.py", "a")
+        own = (await start(alice, "mine.py"))["script_id"]
+        assert [r["script_id"] for r in (await alice.get("/api/script/scripts/running")).json()["data"]] == [
+            own
+        ]
+    assert len((await client.get("/api/script/scripts/running")).json()["data"]) == 2
