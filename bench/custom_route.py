@@ -13,9 +13,10 @@ import time
 
 from harness import (
     Server,
+    Target,
     add_script,
     available_kib,
-    latency,
+    latencies,
     pss_kib,
     row,
     rss_kib,
@@ -57,8 +58,7 @@ def main() -> int:
         add_script(server, "idle.py", IDLE)
         server.api("POST", "/api/script/scripts/start", {"script_path": "hello.py"})
 
-        native_lat = latency(server, "GET", NATIVE)
-        custom_lat = latency(server, "GET", CUSTOM)
+        native_lat, custom_lat = latencies(server, Target("GET", NATIVE), Target("GET", CUSTOM))
         native_rps = throughput(server, "GET", NATIVE)
         custom_rps = throughput(server, "GET", CUSTOM)
 
@@ -71,7 +71,7 @@ def main() -> int:
         rss = statistics.mean(rss_kib(pid) for pid in pids) / 1024
         pss = statistics.mean(pss_kib(pid) for pid in pids) / 1024
         added = (before - after) / len(pids) / 1024
-        crowded_lat = latency(server, "GET", CUSTOM)
+        (crowded_lat,) = latencies(server, Target("GET", CUSTOM))
 
     start_p50 = statistics.median(starts)
     start_p90 = statistics.quantiles(starts, n=10)[8]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from harness import add_script, latency, row, serve, throughput, verdict
+from harness import Target, add_script, latencies, row, serve, throughput, verdict
 
 # Seed 000 section 7.1's calculate_sum.
 CALC = """def boot():
@@ -32,8 +32,7 @@ def main() -> int:
             "function_args": {"numbers": [1, 2, 3]},
         }
 
-        native_lat = latency(server, "GET", NATIVE)
-        execute_lat = latency(server, "POST", EXECUTE, body)
+        native_lat, execute_lat = latencies(server, Target("GET", NATIVE), Target("POST", EXECUTE, body))
         native_rps = throughput(server, "GET", NATIVE)
         execute_rps = throughput(server, "POST", EXECUTE, body)
 

@@ -110,21 +110,39 @@ class Latency:
     p99: float
 
 
-def latency(server: Server, method: str, path: str, body: Any = None, count: int = 1000) -> Latency:
-    """p50/p99 of `count` sequential requests on one keep-alive connection (after a warm-up)."""
-    content = json.dumps(body).encode() if body is not None else None
-    headers = {"content-type": "application/json"} if content else {}
-    for _ in range(50):
-        server.client.request(method, path, content=content, headers=headers)
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        response = server.client.request(method, path, content=content, headers=headers)
-        samples.append((time.perf_counter() - started) * 1000)
+@dataclass(frozen=True)
+class Target:
+    """One request to measure: method, path and JSON body."""
+
+    method: str
+    path: str
+    body: Any = None
+
+    def send(self, client: httpx.Client) -> httpx.Response:
+        """Send it once and insist on a 200."""
+        content = json.dumps(self.body).encode() if self.body is not None else None
+        headers = {"content-type": "application/json"} if content else {}
+        response = client.request(self.method, self.path, content=content, headers=headers)
         if response.status_code != 200:
-            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
-    cuts = statistics.quantiles(samples, n=100)
-    return Latency(p50=statistics.median(samples), p99=cuts[98])
+            raise RuntimeError(f"{self.method} {self.path}: {response.status_code} {response.text}")
+        return response
+
+
+def latencies(server: Server, *targets: Target, count: int = 1000) -> list[Latency]:
+    """p50/p99 of each target at concurrency 1, requests interleaved so every target sees the same load.
+
+    The machine may be busy with other work; alternating the targets spreads that noise evenly.
+    """
+    for _ in range(50):
+        for target in targets:
+            target.send(server.client)
+    samples: list[list[float]] = [[] for _ in targets]
+    for _ in range(count):
+        for index, target in enumerate(targets):
+            started = time.perf_counter()
+            target.send(server.client)
+            samples[index].append((time.perf_counter() - started) * 1000)
+    return [Latency(p50=statistics.median(s), p99=statistics.quantiles(s, n=100)[98]) for s in samples]
 
 
 def throughput(

@@ -21,6 +21,7 @@ import io
 import json
 import os
 import resource
+import select
 import selectors
 import signal
 import socket
@@ -40,6 +41,7 @@ HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
 HEARTBEAT_SECONDS = 5.0
 HANDLER_THREADS = 8
+SEND_STALL_SECONDS = 60.0
 PR_SET_PDEATHSIG = 1
 M_ARENA_MAX = -8
 Handler = Callable[..., Any]
@@ -490,7 +492,9 @@ def describe(exc: BaseException) -> str:
 class ServiceRuntime(asyncio.Protocol):
     """One script service: reads host frames, runs `boot()`, handlers, listeners and timers."""
 
-    def __init__(self) -> None:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.write_lock = threading.Lock()
         self.loop = asyncio.get_running_loop()
         self.loop_thread = threading.get_ident()
         self.transport: asyncio.Transport | None = None
@@ -528,18 +532,27 @@ class ServiceRuntime(asyncio.Protocol):
         self.closed.set()
 
     def send(self, message: dict[str, Any]) -> None:
-        """Send a frame to the host from the loop thread or any other thread."""
-        frame = encode(message)
-        if threading.get_ident() == self.loop_thread:
-            if self.transport is not None and not self.transport.is_closing():
-                self.transport.write(frame)
-        else:
-            with contextlib.suppress(RuntimeError):  # the loop is already closed: the host is gone
-                self.loop.call_soon_threadsafe(self._write, frame)
+        """Send a frame to the host at once, from the loop thread or any worker thread.
 
-    def _write(self, frame: bytes) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(frame)
+        Frames are written straight to the socket under a lock (the transport only reads), so a sync
+        handler's reply or log line leaves without a hop back to the event loop.
+        """
+        frame = memoryview(encode(message))
+        with self.write_lock:
+            waited = 0.0
+            while frame:
+                try:
+                    sent = self.sock.send(frame)
+                except BlockingIOError:
+                    # The host reads continuously; a full buffer for long means it is gone or stuck.
+                    if waited >= SEND_STALL_SECONDS:
+                        os._exit(75)
+                    _readable, writable, _ = select.select([], [self.sock], [], 1.0)
+                    waited += 0 if writable else 1.0
+                    continue
+                except OSError:
+                    return  # the host closed the connection; the reader notices and we stop
+                frame = frame[sent:]
 
     def log(self, level: str, message: Any, data: dict[str, Any]) -> None:
         """Send a log line to the host."""
@@ -596,6 +609,11 @@ class ServiceRuntime(asyncio.Protocol):
     def handle(self, message: dict[str, Any]) -> None:
         kind = message["t"]
         if kind == "call":
+            func = self.handlers.get(message["handler"])
+            if func is not None and not inspect.iscoroutinefunction(func):
+                # Straight to a worker thread, which also sends the reply: no loop round trips.
+                self.pool.submit(self.answer_sync, func, message)
+                return
             task = self.loop.create_task(self.answer(message))
             self.calls[message["id"]] = task
             task.add_done_callback(functools.partial(self._call_done, message["id"]))
@@ -638,7 +656,7 @@ class ServiceRuntime(asyncio.Protocol):
         return result
 
     async def answer(self, message: dict[str, Any]) -> None:
-        call_id = message["id"]
+        """Run an async handler (or report a missing one) on the loop and reply."""
         func = self.handlers.get(message["handler"])
         try:
             if func is None:
@@ -647,14 +665,24 @@ class ServiceRuntime(asyncio.Protocol):
         except asyncio.CancelledError:
             return
         except Exception as exc:
-            self.log(
-                "ERROR",
-                f"{message.get('label', 'handler')} 执行失败: {describe(exc)}",
-                {"traceback": format_tb(exc)},
-            )
-            self.send({"t": "result", "id": call_id, "ok": False, "error": describe(exc)})
+            self.reply_error(message, exc)
             return
-        reply: dict[str, Any] = {"t": "result", "id": call_id, "ok": True}
+        self.reply(message, value)
+
+    def answer_sync(self, func: Handler, message: dict[str, Any]) -> None:
+        """Run a sync handler in this worker thread and reply from here."""
+        try:
+            value = func(message.get("arg"))
+            if inspect.isawaitable(value):
+                value = asyncio.run_coroutine_threadsafe(_awaited(value), self.loop).result()
+        except Exception as exc:
+            self.reply_error(message, exc)
+            return
+        self.reply(message, value)
+
+    def reply(self, message: dict[str, Any], value: Any) -> None:
+        """Send a handler's value; a route's `(body, status)` pair travels as both."""
+        reply: dict[str, Any] = {"t": "result", "id": message["id"], "ok": True}
         if (
             message.get("kind") == "route"
             and isinstance(value, tuple)
@@ -665,6 +693,15 @@ class ServiceRuntime(asyncio.Protocol):
         else:
             reply["value"] = value
         self.send(reply)
+
+    def reply_error(self, message: dict[str, Any], exc: BaseException) -> None:
+        """Log a handler's exception with its traceback and report it to the caller."""
+        self.log(
+            "ERROR",
+            f"{message.get('label', 'handler')} 执行失败: {describe(exc)}",
+            {"traceback": format_tb(exc)},
+        )
+        self.send({"t": "result", "id": message["id"], "ok": False, "error": describe(exc)})
 
     # life cycle -------------------------------------------------------------------------------
 
@@ -758,6 +795,10 @@ class ServiceRuntime(asyncio.Protocol):
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
 def format_tb(exc: BaseException) -> str:
     """The traceback of `exc`, limited to frames of the user's script where possible."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<script>"]
@@ -768,7 +809,7 @@ def format_tb(exc: BaseException) -> str:
 async def serve(sock: socket.socket) -> None:
     """Run one script service over `sock` until the host closes it or SIGTERM arrives."""
     loop = asyncio.get_running_loop()
-    runtime = ServiceRuntime()
+    runtime = ServiceRuntime(sock)
     sys.stdout = LogStream(runtime, "INFO")
     sys.stderr = LogStream(runtime, "ERROR")
     loop.add_signal_handler(signal.SIGTERM, runtime.closed.set)
