@@ -25,6 +25,8 @@ from vwed.projects import api as projects_api
 from vwed.scheduler import api as scheduler_api
 from vwed.scheduler.engine import RunExecutor, Scheduler
 from vwed.scheduler.service import RunReporter
+from vwed.scripts import api as scripts_api
+from vwed.scripts.service import ScriptSupervisor
 from vwed.web import errors
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
 
@@ -79,7 +81,9 @@ def background_services(app: FastAPI) -> list[BackgroundService]:
             max_lines_per_script=settings.log_max_lines_per_script,
         ),
     )
-    services: list[BackgroundService] = [app.state.log_pipeline]
+    app.state.scripts = ScriptSupervisor(settings, app.state.sessions, app.state.bus)
+    # Logs first (to catch the first lines), scripts before the scheduler (so task events find listeners).
+    services: list[BackgroundService] = [app.state.log_pipeline, app.state.scripts]
     if settings.executor_concurrency > 0:
         reporter = RunReporter(app.state.sessions, settings, app.state.bus)
         services.append(RunExecutor(app.state.engine, settings, app.state.bus, reporter))
@@ -137,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(logs_api.socket_router)
     app.include_router(scheduler_api.router, dependencies=authenticated)
     app.include_router(notify_api.router, dependencies=authenticated)
+    app.include_router(scripts_api.router, dependencies=authenticated)
+    app.include_router(scripts_api.custom, dependencies=authenticated)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
