@@ -16,7 +16,7 @@ from vwed.auth.service import Principal, authenticate
 from vwed.errors import Unauthorized
 from vwed.i18n import Lang, negotiate, translate
 from vwed.logs.hub import Connection, LogHub
-from vwed.logs.schemas import utc_stamp
+from vwed.logs.schemas import normal_level, utc_stamp
 from vwed.logs.service import LogPipeline, LogQueryService, naive_utc
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, ok
 
@@ -34,6 +34,11 @@ class BroadcastTest(BaseModel):
     script_id: ScriptId
     message: Annotated[str, Field(max_length=8192)]
     level: str = "info"
+    repeat: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        default=1,
+        description="Load-test aid: above 1, one pre-built frame is delivered that many times to this "
+        "node's subscribers, bypassing the bus and storage.",
+    )
 
 
 def _hub(request: Request | WebSocket) -> LogHub:
@@ -181,17 +186,21 @@ async def connections_status(request: Request) -> Body:
 
 
 @router.post("/ws/broadcast/test", summary="Send a test log line to a script's subscribers")
-async def broadcast_test(body: BroadcastTest, bus: BusDep, principal: PrincipalDep, lang: LangDep) -> Body:
-    await bus.publish(
-        f"script.log.{body.script_id}",
-        {
-            "level": body.level,
-            "message": body.message,
-            "timestamp": utc_stamp(),
-            "source": "test",
-            "tenant_id": principal.tenant_id,
-        },
-    )
+async def broadcast_test(
+    body: BroadcastTest, request: Request, bus: BusDep, principal: PrincipalDep, lang: LangDep
+) -> Body:
+    line = {
+        "level": normal_level(body.level),
+        "message": body.message,
+        "timestamp": utc_stamp(),
+        "source": "test",
+        "tenant_id": principal.tenant_id,
+    }
+    if body.repeat == 1:
+        await bus.publish(f"script.log.{body.script_id}", line)
+    else:
+        frame = {"type": "script_log", "script_id": body.script_id, **line}
+        _hub(request).deliver_many(body.script_id, principal.tenant_id, frame, body.repeat)
     return ok(message=translate("ws_broadcast_sent", lang, script_id=body.script_id))
 
 

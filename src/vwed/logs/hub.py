@@ -137,6 +137,16 @@ class LogHub:
                 count += 1
         return count
 
+    def deliver_many(
+        self, script_id: str, tenant_id: str | None, message: dict[str, Any], times: int
+    ) -> None:
+        """Queue one pre-built frame `times` times, yielding nothing: the fan-out path with no script."""
+        frame = orjson.dumps(message).decode()
+        targets = [c for c in self.connections.values() if c.wants(script_id, tenant_id)]
+        for _ in range(times):
+            for connection in targets:
+                connection.offer(frame)
+
     def status(self) -> dict[str, Any]:
         """The seed's `connections/status` data."""
         per_script: dict[str, int] = {}
