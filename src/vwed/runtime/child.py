@@ -607,6 +607,7 @@ class ServiceRuntime(asyncio.Protocol):
     # frames from the host ---------------------------------------------------------------------
 
     def handle(self, message: dict[str, Any]) -> None:
+        """Act on one frame from the host."""
         kind = message["t"]
         if kind == "call":
             func = self.handlers.get(message["handler"])
@@ -731,6 +732,7 @@ class ServiceRuntime(asyncio.Protocol):
         }
 
     async def boot(self, message: dict[str, Any]) -> None:
+        """Load the script and run `boot()`; answer `ready` with the registrations or `failed`."""
         self.script_id = message["script_id"]
         self.start_params = message.get("start_params") or {}
         try:
@@ -743,6 +745,7 @@ class ServiceRuntime(asyncio.Protocol):
         self.send({"t": "ready", "registrations": self.registrations})
 
     async def load(self, source: str) -> None:
+        """Compile and run the module, then call its `boot()`; raise `ScriptFailure` on any failure."""
         try:
             code = compile(source, "<script>", "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
@@ -769,12 +772,14 @@ class ServiceRuntime(asyncio.Protocol):
             raise ScriptFailure("boot_error", describe(exc)) from None
 
     def go(self) -> None:
+        """The host accepted the registrations: start timers and heartbeats."""
         self.started.set()
         for func, entry in self.timer_funcs:
             self.spawn(self.run_timer(func, entry), None)
         self.spawn(self.heartbeat(), None)
 
     async def run_timer(self, func: Handler, entry: dict[str, Any]) -> None:
+        """Run a timer's callback after its delay, then every interval for `interval` timers."""
         await asyncio.sleep(entry["delay_seconds"])
         while True:
             try:
@@ -790,6 +795,7 @@ class ServiceRuntime(asyncio.Protocol):
             await asyncio.sleep(max(entry["interval_seconds"], 0.001))
 
     async def heartbeat(self) -> None:
+        """Tell the host every few seconds that the loop is alive."""
         while True:
             self.send({"t": "hb", "ts": time.time()})
             await asyncio.sleep(HEARTBEAT_SECONDS)
