@@ -46,6 +46,7 @@ log = logging.getLogger("vwed.scripts")
 
 SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
 PUBLISH_BACKLOG = 10_000
+RESTORE_CONCURRENCY = 8
 RESTART_BACKOFF_CAP = 30.0
 # A service that ran this long before crashing starts its restart count afresh.
 STABLE_SECONDS = 60.0
@@ -193,11 +194,14 @@ class ScriptSupervisor:
             sources: dict[int, ScriptFile | None] = {}
             for record in records:
                 sources[record.file_id] = await session.get(ScriptFile, record.file_id)
-        for record in records:
+        # A few at a time: quick with hundreds of services, without starving request handling.
+        gate = asyncio.Semaphore(RESTORE_CONCURRENCY)
+
+        async def bring_back(record: ScriptServiceRecord) -> None:
             file = sources[record.file_id]
             if file is None:
                 await self._forget(record.script_id)
-                continue
+                return
             state = ServiceState(
                 script_id=record.script_id,
                 script_path=record.script_path,
@@ -209,17 +213,20 @@ class ScriptSupervisor:
                 restart_policy=record.restart_policy,
                 started_at=record.started_at,
             )
-            try:
-                await self._launch(state)
-            except VwedError as exc:
-                state.status = "error"
-                state.message = translate(exc.key, **exc.params)
-                log.warning("could not restore script %s: %s", record.script_id, state.message)
-                if state.restart_policy == "on-failure":
-                    self.states[state.script_id] = state
-                    self._schedule_restart(state)
-                else:
-                    await self._forget(record.script_id)
+            async with gate:
+                try:
+                    await self._launch(state)
+                except VwedError as exc:
+                    state.status = "error"
+                    state.message = translate(exc.key, **exc.params)
+                    log.warning("could not restore script %s: %s", record.script_id, state.message)
+                    if state.restart_policy == "on-failure":
+                        self.states[state.script_id] = state
+                        self._schedule_restart(state)
+                    else:
+                        await self._forget(record.script_id)
+
+        await asyncio.gather(*(bring_back(record) for record in records))
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -245,18 +252,24 @@ class ScriptSupervisor:
             started_at=utcnow(),
         )
         counts = await self._launch(state)
-        await ServiceRepository(session).add(
-            ScriptServiceRecord(
-                script_id=state.script_id,
-                tenant_id=state.tenant_id,
-                file_id=state.file_id,
-                script_path=script_path,
-                start_params=json.dumps(state.start_params, ensure_ascii=False, default=str),
-                restart_policy=restart_policy,
-                created_by=principal.name,
-                started_at=state.started_at,
+        try:
+            await ServiceRepository(session).add(
+                ScriptServiceRecord(
+                    script_id=state.script_id,
+                    tenant_id=state.tenant_id,
+                    file_id=state.file_id,
+                    script_path=state.script_path,
+                    start_params=json.dumps(state.start_params, ensure_ascii=False, default=str),
+                    restart_policy=state.restart_policy,
+                    created_by=principal.name,
+                    started_at=state.started_at,
+                )
             )
-        )
+        except BaseException:
+            # Not recorded means not restorable: do not leave it running unrecorded.
+            await self._halt(state)
+            self.states.pop(state.script_id, None)
+            raise
         return Started(state.script_id, counts)
 
     async def stop_script(self, principal: Principal, script_id: str) -> Stopped:
