@@ -349,6 +349,7 @@ START_PARAMS = script(
 
         @VWED.function.register("info")
         def info(args):
+            VWED.log.sync_warning("用户操作", user_id="12345", action="login")
             aio.create_task(VWED.event.emit("info_called", {"by": VWED.get_script_id()}))
             return {
                 "params": VWED.get_start_params(),
@@ -378,7 +379,10 @@ async def test_start_params_data_timers_and_imported_asyncio_work_in_the_script(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     await add_file(client, START_PARAMS)
-    watch = await subscribe(app, "script.log.*", "event.info_called")
+    # One subscription per expectation: their messages may arrive in any order relative to each other.
+    events, warnings, prints = [
+        await subscribe(app, p) for p in ("event.info_called", "script.log.*", "script.log.*")
+    ]
     started = await start(client, "main.py", start_params={"greeting": "你好"})
     script_id = started["script_id"]
     assert started["registrations"]["timers"] == 2
@@ -392,8 +396,11 @@ async def test_start_params_data_timers_and_imported_asyncio_work_in_the_script(
         "uuid_len": 36,
         "ts": True,
     }
-    await wait_for(watch, lambda m: m.channel == "event.info_called" and m.data == {"by": script_id})
-    await wait_for(watch, lambda m: m.channel.startswith("script.log") and m.data["message"] == "once fired")
+    await wait_for(events, lambda m: m.data == {"by": script_id})
+    structured = await wait_for(warnings, lambda m: m.data["level"] == "WARNING")
+    assert structured.data["message"] == "用户操作"
+    assert structured.data["data"] == {"user_id": "12345", "action": "login"}
+    await wait_for(prints, lambda m: m.data["message"] == "once fired")
 
     async def ticked() -> bool:
         return (await call(client, script_id, "ticks")).json()["result"] >= 3

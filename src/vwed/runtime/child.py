@@ -856,7 +856,13 @@ def reap(control: socket.socket) -> None:
         control.send(json.dumps({"op": "exit", "pid": pid, "code": code}).encode())
 
 
-def fork_script(control: socket.socket, request: dict[str, Any], fd: int, wakeup: tuple[int, int]) -> int:
+def fork_script(
+    control: socket.socket,
+    selector: selectors.BaseSelector,
+    request: dict[str, Any],
+    fd: int,
+    wakeup: tuple[int, int],
+) -> int:
     """Fork one script child that owns `fd`; return its pid (in the zygote)."""
     parent = os.getpid()
     pid = os.fork()
@@ -865,6 +871,8 @@ def fork_script(control: socket.socket, request: dict[str, Any], fd: int, wakeup
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        # The child keeps only its own socket of the zygote's descriptors.
+        selector.close()
         control.close()
         os.close(wakeup[0])
         os.close(wakeup[1])
@@ -898,7 +906,7 @@ def zygote(control_fd: int, host_pid: int) -> None:
                 if not message:
                     os._exit(0)
                 request = json.loads(message)
-                pid = fork_script(control, request, fds[0], wakeup)
+                pid = fork_script(control, selector, request, fds[0], wakeup)
                 for fd in fds:
                     os.close(fd)
                 control.send(json.dumps({"op": "forked", "token": request["token"], "pid": pid}).encode())
