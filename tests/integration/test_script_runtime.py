@@ -35,6 +35,7 @@ def settings(settings: Settings) -> Settings:
     settings.script_restart_backoff = 0.05
     settings.script_stop_grace = 1.0
     settings.script_boot_timeout = 2.0
+    settings.allow_l0_tenant_scripts = True
     return settings
 
 
@@ -541,3 +542,24 @@ async def test_a_tenant_user_neither_sees_nor_controls_other_tenants_services(
             own
         ]
     assert len((await client.get("/api/script/scripts/running")).json()["data"]) == 2
+
+
+async def test_tenant_scripts_fail_closed_on_an_l0_node_unless_an_admin_opts_in(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    from vwed.auth.service import create_token
+
+    settings.allow_l0_tenant_scripts = False
+    async with app.state.sessions() as session:
+        issued = await create_token(session, "bob", "user", "t2")
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {issued.token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as bob:
+        await add_file(bob, "def boot():\n    pass\n", "bob.py", "b")
+        refused = await bob.post("/api/script/scripts/start", json={"script_path": "bob.py"})
+    assert refused.status_code == 403
+    assert "VWED_ALLOW_L0_TENANT_SCRIPTS" in refused.json()["error"]
+    # The admin starting the tenant's file runs tenant code too: refused the same way.
+    assert (await client.post("/api/script/scripts/start", json={"script_path": "bob.py"})).status_code == 403
+    settings.allow_l0_tenant_scripts = True
+    assert (await client.post("/api/script/scripts/start", json={"script_path": "bob.py"})).status_code == 200

@@ -24,7 +24,7 @@ from vwed.auth.service import Principal
 from vwed.bus import Bus, Subscription
 from vwed.config import Settings
 from vwed.db.base import TenantScope, iso, utcnow
-from vwed.errors import BadRequest, Conflict, NotFound, Unavailable, VwedError
+from vwed.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable, VwedError
 from vwed.i18n import translate
 from vwed.projects.models import ScriptFile
 from vwed.projects.service import ProjectService
@@ -272,6 +272,14 @@ class ScriptSupervisor:
             raise
         return Started(state.script_id, counts)
 
+    def _check_sandbox(self, tenant_id: str | None) -> None:
+        if (
+            tenant_id is not None
+            and self.runtime.sandbox_level == "L0"
+            and not self.settings.allow_l0_tenant_scripts
+        ):
+            raise Forbidden("script_sandbox_refused")
+
     async def stop_script(self, principal: Principal, script_id: str) -> Stopped:
         """Stop a service and remove its registrations and its row; `NotFound` if it is unknown."""
         state = self.states.get(script_id)
@@ -296,6 +304,7 @@ class ScriptSupervisor:
                 "message": s.message,
                 "pid": s.process.pid if s.process is not None else None,
                 "restart_policy": s.restart_policy,
+                "sandbox": self.runtime.sandbox_level,
                 "restarts": s.restarts,
                 "registrations": self.registry.counts(s.script_id).as_dict(),
             }
@@ -513,6 +522,7 @@ class ScriptSupervisor:
 
     async def _launch(self, state: ServiceState) -> Counts:
         """Boot `state`'s script, claim its registrations and mark it running (or raise)."""
+        self._check_sandbox(state.tenant_id)
         try:
             process, registrations = await self.runtime.launch(
                 state.script_id, state.spec(), self, self.settings.script_boot_timeout
