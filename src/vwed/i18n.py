@@ -120,6 +120,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Tenant scripts need a sandbox stronger than L0, and this node only has L0; "
         "an admin can allow it with VWED_ALLOW_L0_TENANT_SCRIPTS=true",
     ),
+    "script_unresponsive": (
+        "脚本无响应: {seconds} 秒未收到心跳(事件循环可能被阻塞)",
+        "The script is unresponsive: no heartbeat for {seconds} s (its event loop may be blocked)",
+    ),
+    "script_responsive": ("脚本恢复响应", "The script responds again"),
     "script_restarting": (
         "脚本将在 {seconds} 秒后重启 (第 {attempt} 次)",
         "Restarting the script in {seconds} s (attempt {attempt})",

@@ -503,6 +503,7 @@ class ServiceRuntime(asyncio.Protocol):
         self.booted: asyncio.Future[dict[str, Any]] = self.loop.create_future()
         self.started = asyncio.Event()
         self.script_id = ""
+        self.heartbeat_seconds = HEARTBEAT_SECONDS
         self.start_params: dict[str, Any] = {}
         self.handlers: dict[int, Handler] = {}
         self.registrations: dict[str, list[dict[str, Any]]] = {
@@ -734,6 +735,7 @@ class ServiceRuntime(asyncio.Protocol):
     async def boot(self, message: dict[str, Any]) -> None:
         """Load the script and run `boot()`; answer `ready` with the registrations or `failed`."""
         self.script_id = message["script_id"]
+        self.heartbeat_seconds = float(message.get("heartbeat_seconds") or HEARTBEAT_SECONDS)
         self.start_params = message.get("start_params") or {}
         try:
             await self.load(message["source"])
@@ -798,7 +800,7 @@ class ServiceRuntime(asyncio.Protocol):
         """Tell the host every few seconds that the loop is alive."""
         while True:
             self.send({"t": "hb", "ts": time.time()})
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(self.heartbeat_seconds)
 
 
 async def _awaited(awaitable: Any) -> Any:

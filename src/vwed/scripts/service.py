@@ -47,6 +47,8 @@ log = logging.getLogger("vwed.scripts")
 SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
 PUBLISH_BACKLOG = 10_000
 RESTORE_CONCURRENCY = 8
+# A service is flagged unresponsive after this many heartbeat intervals without one.
+MISSED_HEARTBEATS = 3
 RESTART_BACKOFF_CAP = 30.0
 # A service that ran this long before crashing starts its restart count afresh.
 STABLE_SECONDS = 60.0
@@ -104,9 +106,14 @@ class ServiceState:
     started_clock: float = field(default_factory=time.monotonic)
     restart_task: asyncio.Task[None] | None = None
 
-    def spec(self) -> dict[str, Any]:
+    def spec(self, heartbeat_seconds: float) -> dict[str, Any]:
         """What the child needs to boot."""
-        return {"source": self.source, "start_params": self.start_params, "file_name": self.file_name}
+        return {
+            "source": self.source,
+            "start_params": self.start_params,
+            "file_name": self.file_name,
+            "heartbeat_seconds": heartbeat_seconds,
+        }
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,7 @@ class ScriptSupervisor:
         self.events = await self.bus.subscribe("event.*")
         self._spawn(self._publisher())
         self._spawn(self._event_loop(self.events))
+        self._spawn(self._watchdog())
         await self.restore()
 
     async def stop(self) -> None:
@@ -502,7 +510,7 @@ class ScriptSupervisor:
     def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
         """A process ended; unless we stopped it, that is a crash: clean up and maybe restart."""
         state = self.states.get(script_id)
-        if expected or state is None or state.status not in ("running",):
+        if expected or state is None or state.status not in ("running", "unresponsive"):
             return
         self.registry.remove(script_id)
         self.runtime.cleanup(script_id)
@@ -525,7 +533,10 @@ class ScriptSupervisor:
         self._check_sandbox(state.tenant_id)
         try:
             process, registrations = await self.runtime.launch(
-                state.script_id, state.spec(), self, self.settings.script_boot_timeout
+                state.script_id,
+                state.spec(self.settings.script_heartbeat_seconds),
+                self,
+                self.settings.script_boot_timeout,
             )
         except BootFailed as failure:
             raise boot_error(failure) from None
@@ -578,6 +589,26 @@ class ScriptSupervisor:
             state.message = translate(exc.key, **exc.params)
             self._status(state, "error", state.message)
             self._schedule_restart(state)
+
+    async def _watchdog(self) -> None:
+        """Flag services whose heartbeats stopped (a blocked event loop) and clear the flag on recovery."""
+        interval = self.settings.script_heartbeat_seconds
+        limit = interval * MISSED_HEARTBEATS
+        while True:
+            await asyncio.sleep(interval)
+            now = time.time()
+            for state in list(self.states.values()):
+                if state.process is None:
+                    continue
+                silent = now - state.process.heartbeat
+                if state.status == "running" and silent > limit:
+                    state.status = "unresponsive"
+                    state.message = translate("script_unresponsive", seconds=round(silent, 1))
+                    log.warning("script %s: %s", state.script_id, state.message)
+                    self._status(state, state.status, state.message)
+                elif state.status == "unresponsive" and silent <= limit:
+                    state.status, state.message = "running", ""
+                    self._status(state, "running", translate("script_responsive"))
 
     async def _forget(self, script_id: str) -> None:
         async with self.sessions() as session:
