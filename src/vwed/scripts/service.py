@@ -476,7 +476,7 @@ class ScriptSupervisor:
     def on_emit(self, script_id: str, event: str, data: Any) -> None:
         """A script emitted an event: it goes on the bus, from where every listener is called."""
         payload = data if isinstance(data, dict) else {"value": data}
-        self._spawn(self.bus.publish(f"event.{event}", payload))
+        self._publish(f"event.{event}", payload)
 
     def on_register(self, script_id: str, kind: str, entry: dict[str, Any]) -> None:
         """A registration made after boot: accepted unless another script owns the name."""
