@@ -11,7 +11,7 @@ import statistics
 import sys
 import time
 
-from harness import (
+from service_harness import (
     Server,
     Target,
     add_script,

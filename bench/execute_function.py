@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from harness import Target, add_script, latencies, row, serve, throughput, verdict
+from service_harness import Target, add_script, latencies, row, serve, throughput, verdict
 
 # Seed 000 section 7.1's calculate_sum.
 CALC = """def boot():

@@ -1,4 +1,4 @@
-"""Shared pieces of the benches: a `vwed serve` subprocess, a load generator, percentiles, memory.
+"""Shared pieces of the script-service benches: a `vwed serve` subprocess, load, percentiles, memory.
 
 Everything runs on 127.0.0.1. Requests/s comes from `wrk` when it is installed (`apt-get install wrk`),
 otherwise from an asyncio httpx generator; latency percentiles at concurrency 1 always come from
