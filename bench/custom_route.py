@@ -11,7 +11,7 @@ import statistics
 import sys
 import time
 
-from harness import (
+from service_harness import (
     Server,
     Target,
     add_script,
@@ -59,8 +59,7 @@ def main() -> int:
         server.api("POST", "/api/script/scripts/start", {"script_path": "hello.py"})
 
         native_lat, custom_lat = latencies(server, Target("GET", NATIVE), Target("GET", CUSTOM))
-        native_rps = throughput(server, "GET", NATIVE)
-        custom_rps = throughput(server, "GET", CUSTOM)
+        native_rps, custom_rps = throughput(server, Target("GET", NATIVE), Target("GET", CUSTOM))
 
         before = available_kib()
         starts = start_idle(server, IDLE_SERVICES)

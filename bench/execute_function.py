@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from harness import Target, add_script, latencies, row, serve, throughput, verdict
+from service_harness import Target, add_script, latencies, row, serve, throughput, verdict
 
 # Seed 000 section 7.1's calculate_sum.
 CALC = """def boot():
@@ -33,8 +33,7 @@ def main() -> int:
         }
 
         native_lat, execute_lat = latencies(server, Target("GET", NATIVE), Target("POST", EXECUTE, body))
-        native_rps = throughput(server, "GET", NATIVE)
-        execute_rps = throughput(server, "POST", EXECUTE, body)
+        native_rps, execute_rps = throughput(server, Target("GET", NATIVE), Target("POST", EXECUTE, body))
 
     gap = execute_lat.p50 - native_lat.p50
     print(row(f"native route GET {NATIVE}", native_rps, native_lat))

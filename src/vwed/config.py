@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     script_file_size_bytes: int = Field(default=64 * 1024**2, ge=0)
     script_restart_max: int = Field(default=5, ge=0)
     script_restart_backoff: float = Field(default=1.0, gt=0)
+    script_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    # DESIGN.md "Sandbox": tenant-owned scripts fail closed on an L0-only node unless an admin opts in.
+    allow_l0_tenant_scripts: bool = False
 
     @field_validator("data_dir")
     @classmethod

@@ -295,6 +295,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "call_failed": ("执行失败: {error}", "Execution failed: {error}"),
     "script_running_status": ("脚本启动成功", "Script started"),
     "script_stopped_status": ("脚本已停止", "Script stopped"),
+    "script_sandbox_refused": (
+        "租户脚本需要比 L0 更强的沙箱,本节点只有 L0;管理员可设置 VWED_ALLOW_L0_TENANT_SCRIPTS=true 放行",
+        "Tenant scripts need a sandbox stronger than L0, and this node only has L0; "
+        "an admin can allow it with VWED_ALLOW_L0_TENANT_SCRIPTS=true",
+    ),
+    "script_unresponsive": (
+        "脚本无响应: {seconds} 秒未收到心跳(事件循环可能被阻塞)",
+        "The script is unresponsive: no heartbeat for {seconds} s (its event loop may be blocked)",
+    ),
+    "script_responsive": ("脚本恢复响应", "The script responds again"),
     "script_restarting": (
         "脚本将在 {seconds} 秒后重启 (第 {attempt} 次)",
         "Restarting the script in {seconds} s (attempt {attempt})",

@@ -35,6 +35,7 @@ def settings(settings: Settings) -> Settings:
     settings.script_restart_backoff = 0.05
     settings.script_stop_grace = 1.0
     settings.script_boot_timeout = 2.0
+    settings.allow_l0_tenant_scripts = True
     return settings
 
 
@@ -349,6 +350,7 @@ START_PARAMS = script(
 
         @VWED.function.register("info")
         def info(args):
+            VWED.log.sync_warning("用户操作", user_id="12345", action="login")
             aio.create_task(VWED.event.emit("info_called", {"by": VWED.get_script_id()}))
             return {
                 "params": VWED.get_start_params(),
@@ -378,7 +380,10 @@ async def test_start_params_data_timers_and_imported_asyncio_work_in_the_script(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     await add_file(client, START_PARAMS)
-    watch = await subscribe(app, "script.log.*", "event.info_called")
+    # One subscription per expectation: their messages may arrive in any order relative to each other.
+    events, warnings, prints = [
+        await subscribe(app, p) for p in ("event.info_called", "script.log.*", "script.log.*")
+    ]
     started = await start(client, "main.py", start_params={"greeting": "你好"})
     script_id = started["script_id"]
     assert started["registrations"]["timers"] == 2
@@ -392,8 +397,11 @@ async def test_start_params_data_timers_and_imported_asyncio_work_in_the_script(
         "uuid_len": 36,
         "ts": True,
     }
-    await wait_for(watch, lambda m: m.channel == "event.info_called" and m.data == {"by": script_id})
-    await wait_for(watch, lambda m: m.channel.startswith("script.log") and m.data["message"] == "once fired")
+    await wait_for(events, lambda m: m.data == {"by": script_id})
+    structured = await wait_for(warnings, lambda m: m.data["level"] == "WARNING")
+    assert structured.data["message"] == "用户操作"
+    assert structured.data["data"] == {"user_id": "12345", "action": "login"}
+    await wait_for(prints, lambda m: m.data["message"] == "once fired")
 
     async def ticked() -> bool:
         return (await call(client, script_id, "ticks")).json()["result"] >= 3
@@ -534,3 +542,24 @@ async def test_a_tenant_user_neither_sees_nor_controls_other_tenants_services(
             own
         ]
     assert len((await client.get("/api/script/scripts/running")).json()["data"]) == 2
+
+
+async def test_tenant_scripts_fail_closed_on_an_l0_node_unless_an_admin_opts_in(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    from vwed.auth.service import create_token
+
+    settings.allow_l0_tenant_scripts = False
+    async with app.state.sessions() as session:
+        issued = await create_token(session, "bob", "user", "t2")
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {issued.token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as bob:
+        await add_file(bob, "def boot():\n    pass\n", "bob.py", "b")
+        refused = await bob.post("/api/script/scripts/start", json={"script_path": "bob.py"})
+    assert refused.status_code == 403
+    assert "VWED_ALLOW_L0_TENANT_SCRIPTS" in refused.json()["error"]
+    # The admin starting the tenant's file runs tenant code too: refused the same way.
+    assert (await client.post("/api/script/scripts/start", json={"script_path": "bob.py"})).status_code == 403
+    settings.allow_l0_tenant_scripts = True
+    assert (await client.post("/api/script/scripts/start", json={"script_path": "bob.py"})).status_code == 200

@@ -503,6 +503,7 @@ class ServiceRuntime(asyncio.Protocol):
         self.booted: asyncio.Future[dict[str, Any]] = self.loop.create_future()
         self.started = asyncio.Event()
         self.script_id = ""
+        self.heartbeat_seconds = HEARTBEAT_SECONDS
         self.start_params: dict[str, Any] = {}
         self.handlers: dict[int, Handler] = {}
         self.registrations: dict[str, list[dict[str, Any]]] = {
@@ -607,6 +608,7 @@ class ServiceRuntime(asyncio.Protocol):
     # frames from the host ---------------------------------------------------------------------
 
     def handle(self, message: dict[str, Any]) -> None:
+        """Act on one frame from the host."""
         kind = message["t"]
         if kind == "call":
             func = self.handlers.get(message["handler"])
@@ -731,7 +733,9 @@ class ServiceRuntime(asyncio.Protocol):
         }
 
     async def boot(self, message: dict[str, Any]) -> None:
+        """Load the script and run `boot()`; answer `ready` with the registrations or `failed`."""
         self.script_id = message["script_id"]
+        self.heartbeat_seconds = float(message.get("heartbeat_seconds") or HEARTBEAT_SECONDS)
         self.start_params = message.get("start_params") or {}
         try:
             await self.load(message["source"])
@@ -743,6 +747,7 @@ class ServiceRuntime(asyncio.Protocol):
         self.send({"t": "ready", "registrations": self.registrations})
 
     async def load(self, source: str) -> None:
+        """Compile and run the module, then call its `boot()`; raise `ScriptFailure` on any failure."""
         try:
             code = compile(source, "<script>", "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
@@ -769,12 +774,14 @@ class ServiceRuntime(asyncio.Protocol):
             raise ScriptFailure("boot_error", describe(exc)) from None
 
     def go(self) -> None:
+        """The host accepted the registrations: start timers and heartbeats."""
         self.started.set()
         for func, entry in self.timer_funcs:
             self.spawn(self.run_timer(func, entry), None)
         self.spawn(self.heartbeat(), None)
 
     async def run_timer(self, func: Handler, entry: dict[str, Any]) -> None:
+        """Run a timer's callback after its delay, then every interval for `interval` timers."""
         await asyncio.sleep(entry["delay_seconds"])
         while True:
             try:
@@ -790,9 +797,10 @@ class ServiceRuntime(asyncio.Protocol):
             await asyncio.sleep(max(entry["interval_seconds"], 0.001))
 
     async def heartbeat(self) -> None:
+        """Tell the host every few seconds that the loop is alive."""
         while True:
             self.send({"t": "hb", "ts": time.time()})
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(self.heartbeat_seconds)
 
 
 async def _awaited(awaitable: Any) -> Any:
@@ -850,7 +858,13 @@ def reap(control: socket.socket) -> None:
         control.send(json.dumps({"op": "exit", "pid": pid, "code": code}).encode())
 
 
-def fork_script(control: socket.socket, request: dict[str, Any], fd: int, wakeup: tuple[int, int]) -> int:
+def fork_script(
+    control: socket.socket,
+    selector: selectors.BaseSelector,
+    request: dict[str, Any],
+    fd: int,
+    wakeup: tuple[int, int],
+) -> int:
     """Fork one script child that owns `fd`; return its pid (in the zygote)."""
     parent = os.getpid()
     pid = os.fork()
@@ -859,6 +873,8 @@ def fork_script(control: socket.socket, request: dict[str, Any], fd: int, wakeup
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        # The child keeps only its own socket of the zygote's descriptors.
+        selector.close()
         control.close()
         os.close(wakeup[0])
         os.close(wakeup[1])
@@ -892,7 +908,7 @@ def zygote(control_fd: int, host_pid: int) -> None:
                 if not message:
                     os._exit(0)
                 request = json.loads(message)
-                pid = fork_script(control, request, fds[0], wakeup)
+                pid = fork_script(control, selector, request, fds[0], wakeup)
                 for fd in fds:
                     os.close(fd)
                 control.send(json.dumps({"op": "forked", "token": request["token"], "pid": pid}).encode())

@@ -93,6 +93,9 @@ class SpawnLauncher(Launcher):
 
     name = "spawn"
 
+    def __init__(self) -> None:
+        self.waiters: set[asyncio.Task[None]] = set()
+
     async def launch(self, sock: socket.socket, workdir: Path, limits: Limits) -> LaunchedChild:
         process = await asyncio.create_subprocess_exec(
             *child_command(
@@ -115,8 +118,9 @@ class SpawnLauncher(Launcher):
             if not exited.done():
                 exited.set_result(code)
 
-        task = loop.create_task(wait())
-        exited.add_done_callback(lambda _f: task)  # keep the waiter referenced until the exit is known
+        waiter = loop.create_task(wait())
+        self.waiters.add(waiter)
+        waiter.add_done_callback(self.waiters.discard)
         return LaunchedChild(process.pid, exited)
 
 

@@ -42,6 +42,11 @@ class Runtime:
         self.limits = limits
 
     @property
+    def sandbox_level(self) -> str:
+        """The isolation every script process gets (DESIGN.md "Sandbox"); this runtime provides L0."""
+        return "L0"
+
+    @property
     def launcher_name(self) -> str:
         """`zygote` or `spawn`."""
         return self.launcher.name

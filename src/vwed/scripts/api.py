@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from vwed.errors import NotFound, PayloadTooLarge, VwedError
-from vwed.i18n import translate
+from vwed.i18n import negotiate, translate
 from vwed.scripts import schemas
 from vwed.scripts.service import MethodNotAllowed, ScriptSupervisor
-from vwed.web.deps import LangDep, PrincipalDep, SessionDep, SettingsDep, ok
+from vwed.web.deps import LangDep, PrincipalDep, SessionDep, ok
 
 router = APIRouter(prefix="/api/script", tags=["script services"])
 custom = APIRouter(tags=["custom routes (registered by scripts)"])
@@ -23,8 +23,8 @@ PRIVATE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def get_supervisor(request: Request) -> ScriptSupervisor:
-    """The node's script supervisor."""
+async def get_supervisor(request: Request) -> ScriptSupervisor:
+    """The node's script supervisor (async, so FastAPI does not hop to a thread to resolve it)."""
     supervisor: ScriptSupervisor = request.app.state.scripts
     return supervisor
 
@@ -69,7 +69,7 @@ async def running_scripts(supervisor: Supervisor, principal: PrincipalDep) -> Bo
 
 @router.post("/scripts/execute-function", summary="Call a function a running script registered")
 async def execute_function(
-    body: schemas.ExecuteRequest, supervisor: Supervisor, principal: PrincipalDep, lang: LangDep
+    body: schemas.ExecuteRequest, supervisor: Supervisor, principal: PrincipalDep, request: Request
 ) -> Response:
     started = time.perf_counter()
     try:
@@ -78,6 +78,7 @@ async def execute_function(
         )
     except VwedError as exc:
         elapsed = exc.params.get("elapsed_ms", (time.perf_counter() - started) * 1000)
+        lang = negotiate(request.headers.get("accept-language"))
         return JSONResponse(
             {
                 "success": False,
@@ -149,9 +150,7 @@ async def request_body(request: Request, limit: int) -> Any:
     methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
     summary="A route registered by a running script (VWED.api)",
 )
-async def custom_route(
-    path: str, request: Request, supervisor: Supervisor, settings: SettingsDep
-) -> Response:
+async def custom_route(path: str, request: Request, supervisor: Supervisor) -> Response:
     full_path = request.url.path.rstrip("/") or request.url.path
     route, path_params, path_known = supervisor.registry.match(request.method, full_path)
     if route is None:
@@ -163,7 +162,7 @@ async def custom_route(
         "path": full_path,
         "query_params": query_params(request),
         "path_params": path_params,
-        "body": await request_body(request, settings.max_upload_bytes),
+        "body": await request_body(request, supervisor.settings.max_upload_bytes),
         "headers": {k: v for k, v in request.headers.items() if k.lower() not in PRIVATE_HEADERS},
         "client": request.client.host if request.client else None,
     }

@@ -24,7 +24,7 @@ from vwed.auth.service import Principal
 from vwed.bus import Bus, Subscription
 from vwed.config import Settings
 from vwed.db.base import TenantScope, iso, utcnow
-from vwed.errors import BadRequest, Conflict, NotFound, Unavailable, VwedError
+from vwed.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable, VwedError
 from vwed.i18n import translate
 from vwed.projects.models import ScriptFile
 from vwed.projects.service import ProjectService
@@ -46,6 +46,9 @@ log = logging.getLogger("vwed.scripts")
 
 SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
 PUBLISH_BACKLOG = 10_000
+RESTORE_CONCURRENCY = 8
+# A service is flagged unresponsive after this many heartbeat intervals without one.
+MISSED_HEARTBEATS = 3
 RESTART_BACKOFF_CAP = 30.0
 # A service that ran this long before crashing starts its restart count afresh.
 STABLE_SECONDS = 60.0
@@ -103,9 +106,14 @@ class ServiceState:
     started_clock: float = field(default_factory=time.monotonic)
     restart_task: asyncio.Task[None] | None = None
 
-    def spec(self) -> dict[str, Any]:
+    def spec(self, heartbeat_seconds: float) -> dict[str, Any]:
         """What the child needs to boot."""
-        return {"source": self.source, "start_params": self.start_params, "file_name": self.file_name}
+        return {
+            "source": self.source,
+            "start_params": self.start_params,
+            "file_name": self.file_name,
+            "heartbeat_seconds": heartbeat_seconds,
+        }
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,7 @@ class ScriptSupervisor:
         self.events = await self.bus.subscribe("event.*")
         self._spawn(self._publisher())
         self._spawn(self._event_loop(self.events))
+        self._spawn(self._watchdog())
         await self.restore()
 
     async def stop(self) -> None:
@@ -193,11 +202,14 @@ class ScriptSupervisor:
             sources: dict[int, ScriptFile | None] = {}
             for record in records:
                 sources[record.file_id] = await session.get(ScriptFile, record.file_id)
-        for record in records:
+        # A few at a time: quick with hundreds of services, without starving request handling.
+        gate = asyncio.Semaphore(RESTORE_CONCURRENCY)
+
+        async def bring_back(record: ScriptServiceRecord) -> None:
             file = sources[record.file_id]
             if file is None:
                 await self._forget(record.script_id)
-                continue
+                return
             state = ServiceState(
                 script_id=record.script_id,
                 script_path=record.script_path,
@@ -209,17 +221,20 @@ class ScriptSupervisor:
                 restart_policy=record.restart_policy,
                 started_at=record.started_at,
             )
-            try:
-                await self._launch(state)
-            except VwedError as exc:
-                state.status = "error"
-                state.message = translate(exc.key, **exc.params)
-                log.warning("could not restore script %s: %s", record.script_id, state.message)
-                if state.restart_policy == "on-failure":
-                    self.states[state.script_id] = state
-                    self._schedule_restart(state)
-                else:
-                    await self._forget(record.script_id)
+            async with gate:
+                try:
+                    await self._launch(state)
+                except VwedError as exc:
+                    state.status = "error"
+                    state.message = translate(exc.key, **exc.params)
+                    log.warning("could not restore script %s: %s", record.script_id, state.message)
+                    if state.restart_policy == "on-failure":
+                        self.states[state.script_id] = state
+                        self._schedule_restart(state)
+                    else:
+                        await self._forget(record.script_id)
+
+        await asyncio.gather(*(bring_back(record) for record in records))
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -245,19 +260,33 @@ class ScriptSupervisor:
             started_at=utcnow(),
         )
         counts = await self._launch(state)
-        await ServiceRepository(session).add(
-            ScriptServiceRecord(
-                script_id=state.script_id,
-                tenant_id=state.tenant_id,
-                file_id=state.file_id,
-                script_path=script_path,
-                start_params=json.dumps(state.start_params, ensure_ascii=False, default=str),
-                restart_policy=restart_policy,
-                created_by=principal.name,
-                started_at=state.started_at,
+        try:
+            await ServiceRepository(session).add(
+                ScriptServiceRecord(
+                    script_id=state.script_id,
+                    tenant_id=state.tenant_id,
+                    file_id=state.file_id,
+                    script_path=state.script_path,
+                    start_params=json.dumps(state.start_params, ensure_ascii=False, default=str),
+                    restart_policy=state.restart_policy,
+                    created_by=principal.name,
+                    started_at=state.started_at,
+                )
             )
-        )
+        except BaseException:
+            # Not recorded means not restorable: do not leave it running unrecorded.
+            await self._halt(state)
+            self.states.pop(state.script_id, None)
+            raise
         return Started(state.script_id, counts)
+
+    def _check_sandbox(self, tenant_id: str | None) -> None:
+        if (
+            tenant_id is not None
+            and self.runtime.sandbox_level == "L0"
+            and not self.settings.allow_l0_tenant_scripts
+        ):
+            raise Forbidden("script_sandbox_refused")
 
     async def stop_script(self, principal: Principal, script_id: str) -> Stopped:
         """Stop a service and remove its registrations and its row; `NotFound` if it is unknown."""
@@ -283,6 +312,7 @@ class ScriptSupervisor:
                 "message": s.message,
                 "pid": s.process.pid if s.process is not None else None,
                 "restart_policy": s.restart_policy,
+                "sandbox": self.runtime.sandbox_level,
                 "restarts": s.restarts,
                 "registrations": self.registry.counts(s.script_id).as_dict(),
             }
@@ -446,7 +476,7 @@ class ScriptSupervisor:
     def on_emit(self, script_id: str, event: str, data: Any) -> None:
         """A script emitted an event: it goes on the bus, from where every listener is called."""
         payload = data if isinstance(data, dict) else {"value": data}
-        self._spawn(self.bus.publish(f"event.{event}", payload))
+        self._publish(f"event.{event}", payload)
 
     def on_register(self, script_id: str, kind: str, entry: dict[str, Any]) -> None:
         """A registration made after boot: accepted unless another script owns the name."""
@@ -480,7 +510,7 @@ class ScriptSupervisor:
     def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
         """A process ended; unless we stopped it, that is a crash: clean up and maybe restart."""
         state = self.states.get(script_id)
-        if expected or state is None or state.status not in ("running",):
+        if expected or state is None or state.status not in ("running", "unresponsive"):
             return
         self.registry.remove(script_id)
         self.runtime.cleanup(script_id)
@@ -500,9 +530,13 @@ class ScriptSupervisor:
 
     async def _launch(self, state: ServiceState) -> Counts:
         """Boot `state`'s script, claim its registrations and mark it running (or raise)."""
+        self._check_sandbox(state.tenant_id)
         try:
             process, registrations = await self.runtime.launch(
-                state.script_id, state.spec(), self, self.settings.script_boot_timeout
+                state.script_id,
+                state.spec(self.settings.script_heartbeat_seconds),
+                self,
+                self.settings.script_boot_timeout,
             )
         except BootFailed as failure:
             raise boot_error(failure) from None
@@ -555,6 +589,26 @@ class ScriptSupervisor:
             state.message = translate(exc.key, **exc.params)
             self._status(state, "error", state.message)
             self._schedule_restart(state)
+
+    async def _watchdog(self) -> None:
+        """Flag services whose heartbeats stopped (a blocked event loop) and clear the flag on recovery."""
+        interval = self.settings.script_heartbeat_seconds
+        limit = interval * MISSED_HEARTBEATS
+        while True:
+            await asyncio.sleep(interval)
+            now = time.time()
+            for state in list(self.states.values()):
+                if state.process is None:
+                    continue
+                silent = now - state.process.heartbeat
+                if state.status == "running" and silent > limit:
+                    state.status = "unresponsive"
+                    state.message = translate("script_unresponsive", seconds=round(silent, 1))
+                    log.warning("script %s: %s", state.script_id, state.message)
+                    self._status(state, state.status, state.message)
+                elif state.status == "unresponsive" and silent <= limit:
+                    state.status, state.message = "running", ""
+                    self._status(state, "running", translate("script_responsive"))
 
     async def _forget(self, script_id: str) -> None:
         async with self.sessions() as session:

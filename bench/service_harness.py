@@ -1,4 +1,4 @@
-"""Shared pieces of the benches: a `vwed serve` subprocess, a load generator, percentiles, memory.
+"""Shared pieces of the script-service benches: a `vwed serve` subprocess, load, percentiles, memory.
 
 Everything runs on 127.0.0.1. Requests/s comes from `wrk` when it is installed (`apt-get install wrk`),
 otherwise from an asyncio httpx generator; latency percentiles at concurrency 1 always come from
@@ -146,12 +146,20 @@ def latencies(server: Server, *targets: Target, count: int = 1000) -> list[Laten
 
 
 def throughput(
-    server: Server, method: str, path: str, body: Any = None, seconds: float = 5, conns: int = 16
-) -> float:
-    """Requests/s at `conns` concurrent connections for `seconds`."""
+    server: Server, *targets: Target, rounds: int = 4, seconds: float = 2, conns: int = 16
+) -> list[float]:
+    """Requests/s of each target at `conns` connections, in alternating rounds so they share the load."""
+    totals = [0.0 for _ in targets]
+    for _ in range(rounds):
+        for index, target in enumerate(targets):
+            totals[index] += _load(server, target, seconds, conns)
+    return [total / rounds for total in totals]
+
+
+def _load(server: Server, target: Target, seconds: float, conns: int) -> float:
     if shutil.which("wrk"):
-        return _wrk(server, method, path, body, seconds, conns)
-    return asyncio.run(_httpx_load(server, method, path, body, seconds, conns))
+        return _wrk(server, target.method, target.path, target.body, seconds, conns)
+    return asyncio.run(_httpx_load(server, target.method, target.path, target.body, seconds, conns))
 
 
 def _wrk(server: Server, method: str, path: str, body: Any, seconds: float, conns: int) -> float:
