@@ -14,7 +14,9 @@ from vwed.web.deps import LangDep, PrincipalDep, SessionDep, SettingsDep, ok
 router = APIRouter(prefix="/api/script", tags=["projects and files"])
 
 
-def project_service(session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> ProjectService:
+async def project_service(
+    session: SessionDep, settings: SettingsDep, principal: PrincipalDep
+) -> ProjectService:
     """The service bound to this request's session and caller."""
     return ProjectService(session, settings, principal)
 

@@ -34,7 +34,7 @@ import types
 import uuid
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 HEADER = struct.Struct(">I")
@@ -450,9 +450,10 @@ class ScriptAsyncio(types.ModuleType):
 class LogStream(io.TextIOBase):
     """`sys.stdout` / `sys.stderr` of a script: each written line becomes a log line."""
 
-    def __init__(self, runtime: ServiceRuntime, level: str) -> None:
+    def __init__(self, runtime: ServiceRuntime, level: str, source: str) -> None:
         self._runtime = runtime
         self._level = level
+        self._source = source
         self._partial = ""
 
     def writable(self) -> bool:
@@ -462,13 +463,13 @@ class LogStream(io.TextIOBase):
         self._partial += text
         *lines, self._partial = self._partial.split("\n")
         for line in lines:
-            self._runtime.log(self._level, line, {})
+            self._runtime.log(self._level, line, {}, self._source)
         return len(text)
 
     def flush(self) -> None:
         if self._partial:
             line, self._partial = self._partial, ""
-            self._runtime.log(self._level, line, {})
+            self._runtime.log(self._level, line, {}, self._source)
 
 
 # -- the runtime ------------------------------------------------------------------------------------
@@ -555,9 +556,12 @@ class ServiceRuntime(asyncio.Protocol):
                     return  # the host closed the connection; the reader notices and we stop
                 frame = frame[sent:]
 
-    def log(self, level: str, message: Any, data: dict[str, Any]) -> None:
-        """Send a log line to the host."""
-        self.send({"t": "log", "level": level, "message": str(message), "data": data, "ts": now_iso()})
+    def log(self, level: str, message: Any, data: dict[str, Any], source: str = "log") -> None:
+        """Send a log line to the host; `source` is `log`, `stdout` or `stderr`."""
+        stamp = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        self.send(
+            {"t": "log", "level": level, "message": str(message), "data": data, "ts": stamp, "source": source}
+        )
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None) -> Any:
         """Run `coro` on the loop; from another thread, return a `concurrent.futures.Future`."""
@@ -818,8 +822,8 @@ async def serve(sock: socket.socket) -> None:
     """Run one script service over `sock` until the host closes it or SIGTERM arrives."""
     loop = asyncio.get_running_loop()
     runtime = ServiceRuntime(sock)
-    sys.stdout = LogStream(runtime, "INFO")
-    sys.stderr = LogStream(runtime, "ERROR")
+    sys.stdout = LogStream(runtime, "INFO", "stdout")
+    sys.stderr = LogStream(runtime, "ERROR", "stderr")
     loop.add_signal_handler(signal.SIGTERM, runtime.closed.set)
     await loop.create_unix_connection(lambda: runtime, sock=sock)
     await runtime.closed.wait()

@@ -18,7 +18,7 @@ class ProcessObserver(Protocol):
     """What the supervisor hears from a running script."""
 
     def on_log(self, script_id: str, message: dict[str, Any]) -> None:
-        """A log line (`level`, `message`, `data`, `ts`)."""
+        """A log line (`level`, `message`, `data`, `ts`, `source`)."""
 
     def on_emit(self, script_id: str, event: str, data: Any) -> None:
         """`VWED.event.emit(event, data)` was called."""

@@ -15,7 +15,7 @@ import secrets
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,6 +43,12 @@ from vwed.scripts.models import ScriptServiceRecord
 from vwed.scripts.repository import ServiceRepository
 
 log = logging.getLogger("vwed.scripts")
+
+
+def utc_now() -> str:
+    """Now in UTC, ISO 8601 with a `Z`, for messages on the bus."""
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
 
 SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
 PUBLISH_BACKLOG = 10_000
@@ -340,20 +346,7 @@ class ScriptSupervisor:
         timeout = function.timeout or self.settings.script_call_timeout
         result = await state.process.call("function", function.handler, args, timeout, function.name)
         function.stats.record(result.ok, result.elapsed_ms)
-        outcome = "success" if result.ok else ("timeout" if result.timed_out else "error")
-        self._publish(
-            f"script.function.{function.script_id}",
-            {
-                "function_name": function.name,
-                "execution_type": outcome,
-                "timestamp": datetime.now().isoformat(),
-                "result": {
-                    "success": result.ok,
-                    "data" if result.ok else "error": result.value if result.ok else result.error,
-                    "execution_time_ms": round(result.elapsed_ms, 2),
-                },
-            },
-        )
+        self._publish_outcome(function.script_id, function.name, result)
         raise_for(result, timeout, state)
         return result
 
@@ -366,6 +359,7 @@ class ScriptSupervisor:
         label = f"{route.method} {route.path}"
         result = await state.process.call("route", route.handler, request_data, timeout, label)
         route.stats.record(result.ok, result.elapsed_ms)
+        self._publish_outcome(route.script_id, label, result)
         raise_for(result, timeout, state)
         return result
 
@@ -463,13 +457,15 @@ class ScriptSupervisor:
 
     def on_log(self, script_id: str, message: dict[str, Any]) -> None:
         """Forward a script's log line to the bus (`script.log.<id>`)."""
-        self._publish(
-            f"script.log.{script_id}",
+        self._publish_script(
+            "log",
+            script_id,
             {
                 "level": message.get("level", "INFO"),
                 "message": message.get("message", ""),
-                "timestamp": message.get("ts") or datetime.now().isoformat(),
+                "timestamp": message.get("ts") or utc_now(),
                 "data": message.get("data") or {},
+                "source": message.get("source") or "log",
             },
         )
 
@@ -615,10 +611,32 @@ class ScriptSupervisor:
             await ServiceRepository(session).remove(script_id)
 
     def _status(self, state: ServiceState, status: str, message: str) -> None:
-        self._publish(
-            f"script.status.{state.script_id}",
-            {"status": status, "message": message, "timestamp": datetime.now().isoformat()},
+        self._publish_script(
+            "status", state.script_id, {"status": status, "message": message, "timestamp": utc_now()}
         )
+
+    def _publish_outcome(self, script_id: str, name: str, result: CallResult) -> None:
+        """A function or custom-route call's outcome, for `function_execution` messages."""
+        outcome = "success" if result.ok else ("timeout" if result.timed_out else "error")
+        self._publish_script(
+            "function",
+            script_id,
+            {
+                "function_name": name,
+                "execution_type": outcome,
+                "timestamp": utc_now(),
+                "result": {
+                    "success": result.ok,
+                    "data" if result.ok else "error": result.value if result.ok else result.error,
+                    "execution_time_ms": round(result.elapsed_ms, 2),
+                },
+            },
+        )
+
+    def _publish_script(self, kind: str, script_id: str, data: dict[str, Any]) -> None:
+        """Publish on `script.<kind>.<script_id>`, tagged with the owning tenant for scoped delivery."""
+        state = self.states.get(script_id)
+        self._publish(f"script.{kind}.{script_id}", {**data, "tenant_id": state.tenant_id if state else None})
 
     def _publish(self, channel: str, data: dict[str, Any]) -> None:
         # Callbacks from a child's frames are synchronous; one queue keeps their order on the bus.

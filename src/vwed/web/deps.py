@@ -17,7 +17,7 @@ from vwed.i18n import Lang, negotiate
 _bearer = HTTPBearer(auto_error=False, description="The token printed at first start, or VWED_ADMIN_TOKEN")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The application's settings."""
     settings: Settings = request.app.state.settings
     return settings
@@ -29,12 +29,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_lang(request: Request) -> Lang:
+async def get_lang(request: Request) -> Lang:
     """The caller's language for messages."""
     return negotiate(request.headers.get("accept-language"))
 
 
-def get_bus(request: Request) -> Bus:
+async def get_bus(request: Request) -> Bus:
     """The node's bus."""
     bus: Bus = request.app.state.bus
     return bus
