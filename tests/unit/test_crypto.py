@@ -12,18 +12,18 @@ from vwed.crypto import KEY_FILE, SecretBox, SecretUnreadable, mask
 
 
 def test_sealed_value_opens_to_the_plain_value_and_does_not_contain_it(tmp_path: Path) -> None:
-    box = SecretBox.from_settings(Settings(data_dir=tmp_path))
+    box = SecretBox.from_settings(Settings(data_dir=tmp_path, secret_key=None))
     sealed = box.seal("SECabcdef0123456789")
     assert "SECabcdef0123456789" not in sealed
     assert box.open(sealed) == "SECabcdef0123456789"
 
 
 def test_key_file_is_created_once_with_mode_0600(tmp_path: Path) -> None:
-    first = SecretBox.from_settings(Settings(data_dir=tmp_path))
+    first = SecretBox.from_settings(Settings(data_dir=tmp_path, secret_key=None))
     key_file = tmp_path / KEY_FILE
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     sealed = first.seal("value")
-    assert SecretBox.from_settings(Settings(data_dir=tmp_path)).open(sealed) == "value"
+    assert SecretBox.from_settings(Settings(data_dir=tmp_path, secret_key=None)).open(sealed) == "value"
 
 
 def test_secret_key_setting_derives_the_key_and_writes_no_file(tmp_path: Path) -> None:
