@@ -242,7 +242,7 @@ async def bench_postgres(server: str, tasks: int, seconds: int) -> None:
                 }
                 vwed = str(Path(sys.executable).with_name("vwed"))
                 processes.append(
-                    subprocess.Popen(
+                    subprocess.Popen(  # noqa: ASYNC220 - started once, before the measurement
                         [vwed, "serve", "--port", str(node_port)],
                         env=env,
                         stdout=subprocess.DEVNULL,
@@ -251,8 +251,6 @@ async def bench_postgres(server: str, tasks: int, seconds: int) -> None:
                 )
                 await wait_healthy(node_port)
             start = (datetime.now(UTC) + timedelta(seconds=15)).replace(microsecond=0)
-            first, last = start.second, start.second + seconds - 1
-            assert last < 60 or True
             window = [start + timedelta(seconds=i) for i in range(seconds)]
             crons = cron_window(window)
             headers = {"Authorization": f"Bearer {token}"}
@@ -270,7 +268,6 @@ async def bench_postgres(server: str, tasks: int, seconds: int) -> None:
                         }
                         response = await client.post("/api/scheduled-tasks", json=body)
                         response.raise_for_status()
-            del first, last
             await sleep_until(window[-1] + timedelta(seconds=10))
             engine = create_async_engine(url)
             async with engine.connect() as conn:
@@ -291,9 +288,8 @@ async def bench_postgres(server: str, tasks: int, seconds: int) -> None:
     duplicates = sum(n - 1 for n in slots.values() if n > 1)
     statuses = Counter(r[2] for r in rows)
     print(f"\nPostgreSQL, two `vwed serve` processes, {tasks} tasks every second for {seconds} s")
-    print(
-        f"  runs expected {expected}, fired {len(rows)}, duplicate slots {duplicates}, statuses {dict(statuses)}"
-    )
+    print(f"  runs expected {expected}, fired {len(rows)}, duplicate slots {duplicates}")
+    print(f"  statuses {dict(statuses)}")
     print(f"  webhook calls {len(counter.hits)} (distinct {len(set(counter.hits))})")
 
 
