@@ -29,7 +29,7 @@ from vwed.i18n import translate
 from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.scheduler.repository import ClaimedRun, Enqueued, RunQueue
 from vwed.scheduler.runners import RunContext, RunOutcome, excerpt, runner_for
-from vwed.scheduler.schedule import parse_schedule
+from vwed.scheduler.schedule import Schedule, parse_schedule
 
 log = logging.getLogger("vwed.scheduler")
 
@@ -71,11 +71,15 @@ def naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@functools.lru_cache(maxsize=4096)
+def _schedule(schedule_type: str, cron: str | None, points: tuple[str, ...], timezone: str) -> Schedule:
+    return parse_schedule(schedule_type, cron, points, timezone)
+
+
 def next_fire(task: dict[str, Any], after: datetime) -> datetime:
     """The first fire time of a task row strictly after the naive UTC time `after`, naive UTC."""
-    schedule = parse_schedule(
-        task["schedule_type"], task["cron_expression"], task["time_points"], task["timezone"]
-    )
+    points = tuple(task["time_points"] or ())
+    schedule = _schedule(task["schedule_type"], task["cron_expression"], points, task["timezone"])
     return naive(schedule.next_after(after.replace(tzinfo=UTC)))
 
 

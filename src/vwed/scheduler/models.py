@@ -50,7 +50,7 @@ class ScheduledTask(TenantOwned, Timestamped, Base):
     last_run_message: Mapped[str | None] = mapped_column(Text, default=None)
 
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
-    schedule_key: Mapped[str] = mapped_column(String(64), default="")
+    schedule_key: Mapped[str] = mapped_column(String(24), default="")
     overlap_policy: Mapped[str] = mapped_column(String(10), default="skip")
     timeout_seconds: Mapped[int] = mapped_column(Integer, default=60)
 

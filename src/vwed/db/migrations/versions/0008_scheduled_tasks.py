@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("last_run_status", sa.String(10), nullable=True),
         sa.Column("last_run_message", sa.Text(), nullable=True),
         sa.Column("next_run_at", sa.DateTime(), nullable=True),
-        sa.Column("schedule_key", sa.String(64), nullable=False),
+        sa.Column("schedule_key", sa.String(24), nullable=False),
         sa.Column("overlap_policy", sa.String(10), nullable=False),
         sa.Column("timeout_seconds", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
