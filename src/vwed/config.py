@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,18 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
     file_versions_keep: int = Field(default=50, ge=1)
 
+    # script services (seed 000 section 3); see docs/scripts/process-model.md
+    script_launcher: Literal["zygote", "spawn"] = "zygote"
+    script_call_timeout: float = Field(default=30.0, gt=0)
+    script_boot_timeout: float = Field(default=30.0, gt=0)
+    script_stop_grace: float = Field(default=3.0, ge=0)
+    script_cpu_seconds: int = Field(default=86_400, ge=0)
+    script_memory_bytes: int = Field(default=2 * 1024**3, ge=0)
+    script_open_files: int = Field(default=256, ge=0)
+    script_file_size_bytes: int = Field(default=64 * 1024**2, ge=0)
+    script_restart_max: int = Field(default=5, ge=0)
+    script_restart_backoff: float = Field(default=1.0, gt=0)
+
     scheduler_enabled: bool = True
     scheduler_misfire_grace_seconds: int = Field(default=60, ge=0)
     scheduler_lease_seconds: int = Field(default=15, ge=2)
@@ -70,6 +83,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return async_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'vwed.db').resolve()}"
+
+    @property
+    def run_dir(self) -> Path:
+        """Private working directories of running script processes."""
+        return self.data_dir / "run"
 
     @property
     def backup_dir(self) -> Path:

@@ -235,6 +235,51 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "消息格式 {original} 在 {channel_type} 不可用,已转换为 {msg_type}",
         "Format {original} is not available on {channel_type}; sent as {msg_type}",
     ),
+    # scripts (script services)
+    "script_started": (
+        "脚本服务启动成功,已注册 {apis} 个接口,{functions} 个函数,{events} 个事件监听器",
+        "Script service started: {apis} APIs, {functions} functions, {events} event listeners registered",
+    ),
+    "script_stopped": (
+        "脚本服务已停止 ({name}),已清理 {apis} 个接口、{functions} 个函数、{events} 个事件监听器",
+        "Script service stopped ({name}): removed {apis} APIs, {functions} functions, "
+        "{events} event listeners",
+    ),
+    "script_file_missing": ("脚本文件不存在: {path}", "Script file not found: {path}"),
+    "script_path_ambiguous": (
+        "脚本路径不唯一: {path},候选: {candidates}",
+        "Script path {path} is ambiguous; candidates: {candidates}",
+    ),
+    "script_load_failed": ("脚本加载失败: {error}", "Failed to load the script: {error}"),
+    "script_no_boot": ("脚本缺少boot()入口函数", "The script has no boot() entry function"),
+    "script_boot_failed": ("脚本启动失败: {error}", "boot() failed: {error}"),
+    "script_boot_timeout": (
+        "脚本启动超时: boot() 在 {seconds} 秒内未完成",
+        "boot() did not finish within {seconds} seconds",
+    ),
+    "script_exited": ("脚本进程已退出: {reason}", "The script process exited: {reason}"),
+    "script_not_found": ("脚本服务不存在: {script_id}", "No such script service: {script_id}"),
+    "script_not_running": (
+        "脚本 {script_id} 未运行,无法执行函数",
+        "Script {script_id} is not running; the function cannot be executed",
+    ),
+    "function_not_registered": ("函数 {name} 未注册", "Function {name} is not registered"),
+    "route_taken": (
+        "接口 {name} 已被脚本 {owner} 注册",
+        "The API {name} is already registered by script {owner}",
+    ),
+    "function_taken": (
+        "函数 {name} 已被脚本 {owner} 注册",
+        "The function {name} is already registered by script {owner}",
+    ),
+    "call_timeout": ("执行超时: 超过 {seconds} 秒未完成", "Timed out after {seconds} seconds"),
+    "call_failed": ("执行失败: {error}", "Execution failed: {error}"),
+    "script_running_status": ("脚本启动成功", "Script started"),
+    "script_stopped_status": ("脚本已停止", "Script stopped"),
+    "script_restarting": (
+        "脚本将在 {seconds} 秒后重启 (第 {attempt} 次)",
+        "Restarting the script in {seconds} s (attempt {attempt})",
+    ),
 }
 
 

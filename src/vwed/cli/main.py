@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vwed.auth import service as auth
+from vwed.cli.scripts import script_app
 from vwed.config import Settings
 from vwed.db.base import iso
 from vwed.db.engine import current_revision, open_database, session_factory
@@ -27,6 +28,7 @@ db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(script_app, name="script")
 
 console = Console()
 T = TypeVar("T")

@@ -58,6 +58,21 @@ class ProjectRepository:
             select(ScriptFile).where(ScriptFile.project_id == project_id, ScriptFile.file_path == file_path)
         )
 
+    async def files_at_path(
+        self, file_path: str, project_name: str | None
+    ) -> Sequence[tuple[ScriptFile, str]]:
+        """Files in scope at `file_path`, in any project or in projects named `project_name`."""
+        stmt = (
+            select(ScriptFile, Project.project_name)
+            .join(Project, Project.id == ScriptFile.project_id)
+            .where(ScriptFile.file_path == file_path)
+            .order_by(ScriptFile.id)
+        )
+        if project_name is not None:
+            stmt = stmt.where(Project.project_name == project_name)
+        stmt = self.scope.apply(stmt, ScriptFile)
+        return [(row[0], row[1]) for row in (await self.session.execute(stmt)).all()]
+
     async def search(
         self,
         keyword: str,

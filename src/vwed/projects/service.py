@@ -124,6 +124,28 @@ class ProjectService:
             raise NotFound("file_not_found", file_id=file_id)
         return file
 
+    async def find_script(self, script_path: str) -> ScriptFile:
+        """The file a `script_path` names: `projects/<project>/<file_path>`, or a `file_path` unique in scope.
+
+        Raises `NotFound` (`script_file_missing`) or, when several projects hold that path, `Conflict`
+        naming the candidates.
+        """
+        project_name: str | None = None
+        file_path = script_path
+        head, _, rest = script_path.partition("/")
+        if head == "projects" and "/" in rest:
+            project_name, _, file_path = rest.partition("/")
+        hits = await self.repo.files_at_path(file_path, project_name)
+        if not hits and project_name is not None:
+            # `projects/...` may also be an ordinary file path inside a project.
+            hits = await self.repo.files_at_path(script_path, None)
+        if not hits:
+            raise NotFound("script_file_missing", path=script_path)
+        if len(hits) > 1:
+            candidates = ", ".join(f"projects/{name}/{file.file_path}" for file, name in hits)
+            raise Conflict("script_path_ambiguous", path=script_path, candidates=candidates)
+        return hits[0][0]
+
     async def create_file(self, body: FileCreate) -> ScriptFile:
         """Create a file in an active project; its first version is kept too."""
         project = await self._writable_project(body.project_id)

@@ -22,6 +22,8 @@ from vwed.projects import api as projects_api
 from vwed.scheduler import api as scheduler_api
 from vwed.scheduler.engine import RunExecutor, Scheduler
 from vwed.scheduler.service import RunReporter
+from vwed.scripts import api as scripts_api
+from vwed.scripts.service import ScriptSupervisor
 from vwed.web import errors
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
 
@@ -63,7 +65,9 @@ class BackgroundService(Protocol):
 def background_services(app: FastAPI) -> list[BackgroundService]:
     """The services this node runs, in start order (they stop in reverse)."""
     settings: Settings = app.state.settings
-    services: list[BackgroundService] = []
+    app.state.scripts = ScriptSupervisor(settings, app.state.sessions, app.state.bus)
+    # Script services first, so their event listeners are there before the first run ends.
+    services: list[BackgroundService] = [app.state.scripts]
     if settings.executor_concurrency > 0:
         reporter = RunReporter(app.state.sessions, settings, app.state.bus)
         services.append(RunExecutor(app.state.engine, settings, app.state.bus, reporter))
@@ -119,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(projects_api.router, dependencies=authenticated)
     app.include_router(scheduler_api.router, dependencies=authenticated)
     app.include_router(notify_api.router, dependencies=authenticated)
+    app.include_router(scripts_api.router, dependencies=authenticated)
+    app.include_router(scripts_api.custom, dependencies=authenticated)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

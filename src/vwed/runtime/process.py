@@ -1,0 +1,210 @@
+"""The host's handle on one script process: boot handshake, calls with timeouts, stop, exit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from vwed.runtime.framing import FrameProtocol
+from vwed.runtime.launcher import LaunchedChild, ZygoteGone, describe_exit, kill_group
+
+
+class ProcessObserver(Protocol):
+    """What the supervisor hears from a running script."""
+
+    def on_log(self, script_id: str, message: dict[str, Any]) -> None:
+        """A log line (`level`, `message`, `data`, `ts`)."""
+
+    def on_emit(self, script_id: str, event: str, data: Any) -> None:
+        """`VWED.event.emit(event, data)` was called."""
+
+    def on_register(self, script_id: str, kind: str, entry: dict[str, Any]) -> None:
+        """A registration made after start-up."""
+
+    def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
+        """`VWED.function.call(name, args)`: answer with `ScriptProcess.answer`."""
+
+    def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
+        """The process is gone; `expected` when the host stopped it."""
+
+
+class BootFailed(Exception):
+    """`boot()` did not complete: `kind` is `load`, `no_boot`, `boot_error`, `timeout` or `exited`."""
+
+    def __init__(self, kind: str, error: str) -> None:
+        super().__init__(kind, error)
+        self.kind = kind
+        self.error = error
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """The answer of a handler: `ok` with `value` (and an HTTP `status` for routes), or an `error`."""
+
+    ok: bool
+    value: Any = None
+    status: int | None = None
+    error: str = ""
+    timed_out: bool = False
+    elapsed_ms: float = 0.0
+
+
+class ScriptProcess:
+    """One running script: talks frames with its child and turns them into calls and notifications."""
+
+    def __init__(self, script_id: str, child: LaunchedChild, observer: ProcessObserver) -> None:
+        self.script_id = script_id
+        self.child = child
+        self.observer = observer
+        self.protocol = FrameProtocol(self._message, self._closed)
+        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.calls = 0
+        self.booted: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.heartbeat = time.time()
+        self.stopping = False
+        self.closed = asyncio.Event()
+        self.exit_reason = ""
+        self._exit_task: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int:
+        """The child's pid, which is also its process group."""
+        return self.child.pid
+
+    async def connect(self, sock: socket.socket) -> None:
+        """Start reading frames from `sock` (the host's end of the pair)."""
+        loop = asyncio.get_running_loop()
+        await loop.create_unix_connection(lambda: self.protocol, sock=sock)
+
+    async def boot(self, spec: dict[str, Any], seconds: float) -> dict[str, list[dict[str, Any]]]:
+        """Send the script and wait for its registrations, or raise `BootFailed`."""
+        self.protocol.send({"t": "boot", **spec})
+        try:
+            message = await asyncio.wait_for(asyncio.shield(self.booted), seconds)
+        except TimeoutError:
+            raise BootFailed("timeout", str(seconds)) from None
+        if message["t"] == "failed":
+            raise BootFailed(message["kind"], message["error"])
+        if message["t"] == "exited":
+            raise BootFailed("exited", message["reason"])
+        registrations: dict[str, list[dict[str, Any]]] = message["registrations"]
+        return registrations
+
+    def go(self) -> None:
+        """Tell the child its registrations are accepted: timers and heartbeats start."""
+        self.protocol.send({"t": "go"})
+
+    async def call(self, kind: str, handler: int, arg: Any, seconds: float, label: str) -> CallResult:
+        """Run handler `handler` with `arg` in the child; a hung one is cut off after `seconds`."""
+        started = time.perf_counter()
+        if self.closed.is_set():
+            return CallResult(ok=False, error=self.exit_reason or "exited")
+        self.calls += 1
+        call_id = self.calls
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending[call_id] = future
+        self.protocol.send(
+            {"t": "call", "id": call_id, "kind": kind, "handler": handler, "arg": arg, "label": label}
+        )
+        # A timer handle is much cheaper per call than `asyncio.wait_for`, which wraps the await in a task.
+        expiry = asyncio.get_running_loop().call_later(seconds, _expire, future)
+        try:
+            reply = await future
+        except TimeoutError:
+            self.protocol.send({"t": "cancel", "id": call_id})
+            return CallResult(ok=False, timed_out=True, elapsed_ms=_ms(started))
+        finally:
+            expiry.cancel()
+            self.pending.pop(call_id, None)
+        if reply.get("t") == "exited":
+            return CallResult(ok=False, error=reply["reason"], elapsed_ms=_ms(started))
+        return CallResult(
+            ok=reply["ok"],
+            value=reply.get("value"),
+            status=reply.get("status"),
+            error=reply.get("error", ""),
+            elapsed_ms=_ms(started),
+        )
+
+    def answer(self, request_id: int, ok: bool, value: Any = None, error: str = "") -> None:
+        """Reply to the child's `invoke` request `request_id`."""
+        self.protocol.send({"t": "answer", "id": request_id, "ok": ok, "value": value, "error": error})
+
+    async def stop(self, grace: float) -> None:
+        """SIGTERM the process group, wait `grace` seconds, then SIGKILL; return once it is reaped."""
+        self.stopping = True
+        if not self.child.exited.done():
+            kill_group(self.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(asyncio.shield(self.child.exited), grace)
+            except TimeoutError:
+                kill_group(self.pid, signal.SIGKILL)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self.child.exited), 5)
+        if self.protocol.transport is not None:
+            self.protocol.transport.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.closed.wait(), 5)
+        if self._exit_task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._exit_task), 5)
+
+    # frames -----------------------------------------------------------------------------------
+
+    def _message(self, message: dict[str, Any]) -> None:
+        kind = message["t"]
+        if kind == "result":
+            future = self.pending.get(message["id"])
+            if future is not None and not future.done():
+                future.set_result(message)
+        elif kind == "log":
+            self.observer.on_log(self.script_id, message)
+        elif kind == "hb":
+            self.heartbeat = time.time()
+        elif kind == "emit":
+            self.observer.on_emit(self.script_id, message["event"], message.get("data"))
+        elif kind == "invoke":
+            self.observer.on_invoke(self.script_id, message["id"], message["name"], message.get("args"))
+        elif kind == "register":
+            self.observer.on_register(self.script_id, message["kind"], message["entry"])
+        elif kind in ("ready", "failed") and not self.booted.done():
+            self.heartbeat = time.time()
+            self.booted.set_result(message)
+
+    def _closed(self) -> None:
+        # EOF on the socket is the first sign of a crash; the exit code follows from the reaper.
+        if self.closed.is_set():
+            return
+        self.closed.set()
+        self._exit_task = asyncio.get_running_loop().create_task(self._report_exit())
+
+    async def _report_exit(self) -> None:
+        try:
+            code = await asyncio.wait_for(asyncio.shield(self.child.exited), 5)
+            self.exit_reason = describe_exit(code)
+        except ZygoteGone as exc:
+            self.exit_reason = str(exc)
+        except TimeoutError:
+            kill_group(self.pid, signal.SIGKILL)
+            self.exit_reason = "connection lost"
+        gone = {"t": "exited", "reason": self.exit_reason}
+        if not self.booted.done():
+            self.booted.set_result(gone)
+        for future in list(self.pending.values()):
+            if not future.done():
+                future.set_result(gone)
+        self.observer.on_exit(self.script_id, self.exit_reason, self.stopping)
+
+
+def _expire(future: asyncio.Future[dict[str, Any]]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -1,0 +1,174 @@
+"""Routes of seed 000 sections 3 and 6.2, and `/api/custom/*`: the routes scripts register."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from vwed.errors import NotFound, PayloadTooLarge, VwedError
+from vwed.i18n import translate
+from vwed.scripts import schemas
+from vwed.scripts.service import MethodNotAllowed, ScriptSupervisor
+from vwed.web.deps import LangDep, PrincipalDep, SessionDep, SettingsDep, ok
+
+router = APIRouter(prefix="/api/script", tags=["script services"])
+custom = APIRouter(tags=["custom routes (registered by scripts)"])
+
+# Never hand the caller's credentials to user code.
+PRIVATE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def get_supervisor(request: Request) -> ScriptSupervisor:
+    """The node's script supervisor."""
+    supervisor: ScriptSupervisor = request.app.state.scripts
+    return supervisor
+
+
+Supervisor = Annotated[ScriptSupervisor, Depends(get_supervisor)]
+Body = dict[str, Any]
+
+
+@router.post("/scripts/start", summary="Start a script service (runs its boot() in a process of its own)")
+async def start_script(
+    body: schemas.StartRequest,
+    supervisor: Supervisor,
+    session: SessionDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+) -> Body:
+    started = await supervisor.start_script(
+        session, principal, body.script_path, body.start_params, body.restart_policy
+    )
+    counts = started.counts.as_dict()
+    return ok(
+        message=translate("script_started", lang, **counts),
+        script_id=started.script_id,
+        registrations=counts,
+    )
+
+
+@router.post("/scripts/{script_id}/stop", summary="Stop a script service and remove its registrations")
+async def stop_script(script_id: str, supervisor: Supervisor, principal: PrincipalDep, lang: LangDep) -> Body:
+    stopped = await supervisor.stop_script(principal, script_id)
+    counts = stopped.counts.as_dict()
+    return ok(
+        message=translate("script_stopped", lang, name=stopped.file_name, **counts),
+        registrations=counts,
+    )
+
+
+@router.get("/scripts/running", summary="Script services of this node")
+async def running_scripts(supervisor: Supervisor, principal: PrincipalDep) -> Body:
+    return ok(supervisor.running_scripts(principal))
+
+
+@router.post("/scripts/execute-function", summary="Call a function a running script registered")
+async def execute_function(
+    body: schemas.ExecuteRequest, supervisor: Supervisor, principal: PrincipalDep, lang: LangDep
+) -> Response:
+    started = time.perf_counter()
+    try:
+        result = await supervisor.execute_function(
+            principal, body.script_id, body.function_name, body.function_args
+        )
+    except VwedError as exc:
+        elapsed = exc.params.get("elapsed_ms", (time.perf_counter() - started) * 1000)
+        return JSONResponse(
+            {
+                "success": False,
+                "error": translate(exc.key, lang, **exc.params),
+                "execution_time_ms": round(elapsed, 2),
+            },
+            status_code=exc.status_code,
+        )
+    return json_response(
+        {"success": True, "result": result.value, "execution_time_ms": round(result.elapsed_ms, 2)}
+    )
+
+
+@router.get("/registry/status", summary="Routes, functions, listeners, timers and active scripts")
+async def registry_status(supervisor: Supervisor, principal: PrincipalDep) -> Body:
+    return ok(supervisor.registry_status(principal))
+
+
+@router.get("/integration/functions", summary="Functions available to the task editor")
+async def integration_functions(
+    supervisor: Supervisor, principal: PrincipalDep, tags: str | None = None
+) -> Body:
+    wanted = {tag.strip() for tag in (tags or "").split(",") if tag.strip()}
+    return ok(supervisor.available_functions(principal, wanted))
+
+
+# -- /api/custom ------------------------------------------------------------------------------------
+
+
+def json_response(value: Any, status: int = 200) -> Response:
+    """`value` as JSON; anything JSON cannot carry becomes its `str()`."""
+    return Response(orjson.dumps(value, default=str), status_code=status, media_type="application/json")
+
+
+def query_params(request: Request) -> dict[str, Any]:
+    """Query parameters; a repeated key gives a list."""
+    out: dict[str, Any] = {}
+    for key in request.query_params:
+        values = request.query_params.getlist(key)
+        out[key] = values[0] if len(values) == 1 else values
+    return out
+
+
+async def request_body(request: Request, limit: int) -> Any:
+    """The body as a handler sees it: JSON decoded, a form as a dict, other text as a string."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(size=int(declared), limit=limit)
+    raw = await request.body()
+    if len(raw) > limit:
+        raise PayloadTooLarge(size=len(raw), limit=limit)
+    if not raw:
+        return {}
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type in FORM_TYPES:
+        form = await request.form()
+        return {key: value if isinstance(value, str) else value.filename for key, value in form.items()}
+    text = raw.decode("utf-8", "replace")
+    if content_type == "application/json" or content_type.endswith("+json"):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return text
+    return text
+
+
+@custom.api_route(
+    "/api/custom/{path:path}",
+    methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
+    summary="A route registered by a running script (VWED.api)",
+)
+async def custom_route(
+    path: str, request: Request, supervisor: Supervisor, settings: SettingsDep
+) -> Response:
+    full_path = request.url.path.rstrip("/") or request.url.path
+    route, path_params, path_known = supervisor.registry.match(request.method, full_path)
+    if route is None:
+        if path_known:
+            raise MethodNotAllowed(method=request.method)
+        raise NotFound("route_not_found", path=full_path)
+    request_data = {
+        "method": request.method,
+        "path": full_path,
+        "query_params": query_params(request),
+        "path_params": path_params,
+        "body": await request_body(request, settings.max_upload_bytes),
+        "headers": {k: v for k, v in request.headers.items() if k.lower() not in PRIVATE_HEADERS},
+        "client": request.client.host if request.client else None,
+    }
+    result = await supervisor.call_route(route, request_data)
+    status = result.status or 200
+    if isinstance(result.value, str):
+        return PlainTextResponse(result.value, status_code=status)
+    return json_response(result.value, status)

@@ -1,0 +1,638 @@
+"""The script supervisor: starts, stops, calls, restarts and restores script services.
+
+It is the node's background service for seed 000 section 3. User code never runs here: every service is
+a child process (`vwed.runtime`), and this module keeps the registry of what each one registered, routes
+calls to the owning child, dispatches events by priority across all of them, and reacts to crashes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vwed.auth.service import Principal
+from vwed.bus import Bus, Subscription
+from vwed.config import Settings
+from vwed.db.base import TenantScope, iso, utcnow
+from vwed.errors import BadRequest, Conflict, NotFound, Unavailable, VwedError
+from vwed.i18n import translate
+from vwed.projects.models import ScriptFile
+from vwed.projects.service import ProjectService
+from vwed.runtime.service import (
+    BootFailed,
+    CallResult,
+    Counts,
+    Function,
+    Limits,
+    Registry,
+    Route,
+    Runtime,
+    ScriptProcess,
+)
+from vwed.scripts.models import ScriptServiceRecord
+from vwed.scripts.repository import ServiceRepository
+
+log = logging.getLogger("vwed.scripts")
+
+SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
+PUBLISH_BACKLOG = 10_000
+RESTART_BACKOFF_CAP = 30.0
+# A service that ran this long before crashing starts its restart count afresh.
+STABLE_SECONDS = 60.0
+
+
+class MethodNotAllowed(VwedError):
+    """The custom path exists, but not for this HTTP method (405)."""
+
+    status_code = 405
+    default_key = "method_not_allowed"
+
+
+class ScriptCallError(VwedError):
+    """A handler failed (500): it raised, timed out or its process went away."""
+
+    status_code = 500
+    default_key = "call_failed"
+
+
+class ScriptGone(Unavailable):
+    """The script's process exited while handling the call (503)."""
+
+    default_key = "script_exited"
+
+
+class FunctionNotRegistered(NotFound):
+    """The function is not registered by that script (404)."""
+
+    default_key = "function_not_registered"
+
+
+class ScriptNotRunning(Unavailable):
+    """The script is not running (503)."""
+
+    default_key = "script_not_running"
+
+
+@dataclass
+class ServiceState:
+    """A script service this node runs (or ran and saw crash)."""
+
+    script_id: str
+    script_path: str
+    file_id: int
+    file_name: str
+    tenant_id: str | None
+    source: str
+    start_params: dict[str, Any]
+    restart_policy: str
+    started_at: datetime
+    status: str = "starting"
+    message: str = ""
+    process: ScriptProcess | None = None
+    restarts: int = 0
+    started_clock: float = field(default_factory=time.monotonic)
+    restart_task: asyncio.Task[None] | None = None
+
+    def spec(self) -> dict[str, Any]:
+        """What the child needs to boot."""
+        return {"source": self.source, "start_params": self.start_params, "file_name": self.file_name}
+
+
+@dataclass(frozen=True)
+class Started:
+    """The outcome of a start: the new id and what it registered."""
+
+    script_id: str
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The outcome of a stop: the file name and what was removed."""
+
+    file_name: str
+    counts: Counts
+
+
+def visible(scope: TenantScope, state: ServiceState) -> bool:
+    """Whether a caller with `scope` may see or control `state`."""
+    return scope.all_tenants or state.tenant_id == scope.tenant_id
+
+
+def new_script_id(file_name: str) -> str:
+    """`<file_name>_<epoch ms>_<8 hex>`, as DESIGN.md fixes it."""
+    return f"{file_name}_{int(time.time() * 1000)}_{secrets.token_hex(4)}"
+
+
+class ScriptSupervisor:
+    """The node's script services; started and stopped with the app."""
+
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession], bus: Bus) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.bus = bus
+        self.registry = Registry()
+        self.runtime = Runtime(
+            settings.script_launcher,
+            settings.run_dir,
+            Limits(
+                cpu_seconds=settings.script_cpu_seconds,
+                address_space=settings.script_memory_bytes,
+                open_files=settings.script_open_files,
+                file_size=settings.script_file_size_bytes,
+            ),
+        )
+        self.states: dict[str, ServiceState] = {}
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.outbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(PUBLISH_BACKLOG)
+        self.events: Subscription | None = None
+        self.running = False
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the zygote, listen for platform events, and bring back the services that were running."""
+        await self.runtime.start()
+        self.running = True
+        self.events = await self.bus.subscribe("event.*")
+        self._spawn(self._publisher())
+        self._spawn(self._event_loop(self.events))
+        await self.restore()
+
+    async def stop(self) -> None:
+        """Stop every service process (their rows stay, so the next start restores them)."""
+        self.running = False
+        if self.events is not None:
+            await self.events.close()
+        states = list(self.states.values())
+        for state in states:
+            if state.restart_task is not None:
+                state.restart_task.cancel()
+        await asyncio.gather(*(self._halt(state) for state in states), return_exceptions=True)
+        self.states.clear()
+        await self._drain_outbox()
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.runtime.stop()
+
+    async def restore(self) -> None:
+        """Start again every service the database says should be running, under its old `script_id`."""
+        async with self.sessions() as session:
+            records = list(await ServiceRepository(session).all())
+            sources: dict[int, ScriptFile | None] = {}
+            for record in records:
+                sources[record.file_id] = await session.get(ScriptFile, record.file_id)
+        for record in records:
+            file = sources[record.file_id]
+            if file is None:
+                await self._forget(record.script_id)
+                continue
+            state = ServiceState(
+                script_id=record.script_id,
+                script_path=record.script_path,
+                file_id=file.id,
+                file_name=file.file_name,
+                tenant_id=record.tenant_id,
+                source=file.content,
+                start_params=json.loads(record.start_params or "{}"),
+                restart_policy=record.restart_policy,
+                started_at=record.started_at,
+            )
+            try:
+                await self._launch(state)
+            except VwedError as exc:
+                state.status = "error"
+                state.message = translate(exc.key, **exc.params)
+                log.warning("could not restore script %s: %s", record.script_id, state.message)
+                if state.restart_policy == "on-failure":
+                    self.states[state.script_id] = state
+                    self._schedule_restart(state)
+                else:
+                    await self._forget(record.script_id)
+
+    # -- commands -------------------------------------------------------------------------------
+
+    async def start_script(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        script_path: str,
+        start_params: dict[str, Any] | None,
+        restart_policy: str,
+    ) -> Started:
+        """Start the file `script_path` names as a new service; raises on load, boot or clash errors."""
+        file = await ProjectService(session, self.settings, principal).find_script(script_path)
+        state = ServiceState(
+            script_id=new_script_id(file.file_name),
+            script_path=script_path,
+            file_id=file.id,
+            file_name=file.file_name,
+            tenant_id=file.tenant_id,
+            source=file.content,
+            start_params=dict(start_params or {}),
+            restart_policy=restart_policy,
+            started_at=utcnow(),
+        )
+        counts = await self._launch(state)
+        await ServiceRepository(session).add(
+            ScriptServiceRecord(
+                script_id=state.script_id,
+                tenant_id=state.tenant_id,
+                file_id=state.file_id,
+                script_path=script_path,
+                start_params=json.dumps(state.start_params, ensure_ascii=False, default=str),
+                restart_policy=restart_policy,
+                created_by=principal.name,
+                started_at=state.started_at,
+            )
+        )
+        return Started(state.script_id, counts)
+
+    async def stop_script(self, principal: Principal, script_id: str) -> Stopped:
+        """Stop a service and remove its registrations and its row; `NotFound` if it is unknown."""
+        state = self.states.get(script_id)
+        if state is None or not visible(principal.scope, state):
+            raise NotFound("script_not_found", script_id=script_id)
+        if state.restart_task is not None:
+            state.restart_task.cancel()
+        counts = await self._halt(state)
+        self.states.pop(script_id, None)
+        await self._forget(script_id)
+        self._status(state, "stopped", translate("script_stopped_status"))
+        return Stopped(state.file_name, counts)
+
+    def running_scripts(self, principal: Principal) -> list[dict[str, Any]]:
+        """Seed 3.3: every service of this node the caller may see (crashed ones show `error`)."""
+        return [
+            {
+                "script_id": s.script_id,
+                "script_path": s.script_path,
+                "started_at": iso(s.started_at),
+                "status": s.status,
+                "message": s.message,
+                "pid": s.process.pid if s.process is not None else None,
+                "restart_policy": s.restart_policy,
+                "restarts": s.restarts,
+                "registrations": self.registry.counts(s.script_id).as_dict(),
+            }
+            for s in self.states.values()
+            if visible(principal.scope, s)
+        ]
+
+    async def execute_function(
+        self, principal: Principal, script_id: str, function_name: str, args: Any
+    ) -> CallResult:
+        """Seed 3.4: call `function_name` of `script_id`; raises with the seed's messages on failure."""
+        state = self.states.get(script_id)
+        if state is None or not visible(principal.scope, state) or state.process is None:
+            raise ScriptNotRunning(script_id=script_id)
+        function = self.registry.functions.get(function_name)
+        if function is None or function.script_id != script_id:
+            raise FunctionNotRegistered(name=function_name)
+        return await self.call_function(function, args)
+
+    async def call_function(self, function: Function, args: Any) -> CallResult:
+        """Run a registered function and record its statistics and outcome; raises if it failed."""
+        state = self.states.get(function.script_id)
+        if state is None or state.process is None:
+            raise ScriptNotRunning(script_id=function.script_id)
+        timeout = function.timeout or self.settings.script_call_timeout
+        result = await state.process.call("function", function.handler, args, timeout, function.name)
+        function.stats.record(result.ok, result.elapsed_ms)
+        outcome = "success" if result.ok else ("timeout" if result.timed_out else "error")
+        self._publish(
+            f"script.function.{function.script_id}",
+            {
+                "function_name": function.name,
+                "execution_type": outcome,
+                "timestamp": datetime.now().isoformat(),
+                "result": {
+                    "success": result.ok,
+                    "data" if result.ok else "error": result.value if result.ok else result.error,
+                    "execution_time_ms": round(result.elapsed_ms, 2),
+                },
+            },
+        )
+        raise_for(result, timeout, state)
+        return result
+
+    async def call_route(self, route: Route, request_data: dict[str, Any]) -> CallResult:
+        """Run a custom route's handler and record its statistics; raises if it failed."""
+        state = self.states.get(route.script_id)
+        if state is None or state.process is None:
+            raise ScriptNotRunning(script_id=route.script_id)
+        timeout = route.timeout or self.settings.script_call_timeout
+        label = f"{route.method} {route.path}"
+        result = await state.process.call("route", route.handler, request_data, timeout, label)
+        route.stats.record(result.ok, result.elapsed_ms)
+        raise_for(result, timeout, state)
+        return result
+
+    def registry_status(self, principal: Principal) -> dict[str, Any]:
+        """Seed 3.5: routes, functions, listeners, timers and active scripts the caller may see."""
+        mine = {s.script_id for s in self.states.values() if visible(principal.scope, s)}
+        registry = self.registry
+        return {
+            "api_routes": {
+                key: {
+                    "path": route.path,
+                    "method": route.method,
+                    "script_id": route.script_id,
+                    "description": route.description,
+                    "call_count": route.stats.call_count,
+                    "average_response_time_ms": route.stats.average_ms,
+                    "registered_at": route.registered_at,
+                }
+                for key, route in registry.routes.items()
+                if route.script_id in mine
+            },
+            "registered_functions": {
+                name: {
+                    "script_id": function.script_id,
+                    "description": function.description,
+                    "is_async": function.is_async,
+                    "call_count": function.stats.call_count,
+                    "success_count": function.stats.success_count,
+                    "error_count": function.stats.error_count,
+                    "average_execution_time_ms": function.stats.average_ms,
+                }
+                for name, function in registry.functions.items()
+                if function.script_id in mine
+            },
+            "event_listeners": {
+                event: [
+                    {
+                        "script_id": item.script_id,
+                        "priority": item.priority,
+                        "registered_at": item.registered_at,
+                    }
+                    for item in items
+                    if item.script_id in mine
+                ]
+                for event, items in registry.listeners.items()
+                if any(item.script_id in mine for item in items)
+            },
+            "timers": {key: timer for key, timer in registry.timers.items() if timer["script_id"] in mine},
+            "active_scripts": {
+                s.script_id: {
+                    "script_path": s.script_path,
+                    "started_at": iso(s.started_at),
+                    "status": s.status,
+                    "heartbeat": s.process.heartbeat if s.process is not None else None,
+                }
+                for s in self.states.values()
+                if s.script_id in mine
+            },
+        }
+
+    def available_functions(self, principal: Principal, tags: set[str]) -> list[dict[str, Any]]:
+        """Seed 6.2: registered functions (optionally having any of `tags`) for the task editor."""
+        out = []
+        for function in self.registry.functions.values():
+            state = self.states.get(function.script_id)
+            if state is None or not visible(principal.scope, state):
+                continue
+            if tags and not tags.intersection(function.tags):
+                continue
+            out.append(
+                {
+                    "function_name": function.name,
+                    "script_id": function.script_id,
+                    "description": function.description,
+                    "parameters": function.parameters,
+                    "return_schema": function.return_schema,
+                    "is_async": function.is_async,
+                    "tags": function.tags,
+                    "is_running": state.status == "running",
+                    "stats": {
+                        "call_count": function.stats.call_count,
+                        "success_count": function.stats.success_count,
+                        "error_count": function.stats.error_count,
+                        "average_execution_time_ms": function.stats.average_ms,
+                    },
+                }
+            )
+        return out
+
+    async def emit(self, event: str, data: dict[str, Any]) -> None:
+        """Publish a platform event; every listening script on every node receives it."""
+        await self.bus.publish(f"event.{event}", data)
+
+    # -- process observer -----------------------------------------------------------------------
+
+    def on_log(self, script_id: str, message: dict[str, Any]) -> None:
+        """Forward a script's log line to the bus (`script.log.<id>`)."""
+        self._publish(
+            f"script.log.{script_id}",
+            {
+                "level": message.get("level", "INFO"),
+                "message": message.get("message", ""),
+                "timestamp": message.get("ts") or datetime.now().isoformat(),
+                "data": message.get("data") or {},
+            },
+        )
+
+    def on_emit(self, script_id: str, event: str, data: Any) -> None:
+        """A script emitted an event: it goes on the bus, from where every listener is called."""
+        payload = data if isinstance(data, dict) else {"value": data}
+        self._spawn(self.bus.publish(f"event.{event}", payload))
+
+    def on_register(self, script_id: str, kind: str, entry: dict[str, Any]) -> None:
+        """A registration made after boot: accepted unless another script owns the name."""
+        clash = self.registry.clash(script_id, {kind: [entry]})
+        if clash is not None:
+            key = "route_taken" if clash.kind == "route" else "function_taken"
+            self.on_log(
+                script_id, {"level": "ERROR", "message": translate(key, name=clash.key, owner=clash.owner)}
+            )
+            return
+        self.registry.add_one(script_id, kind, entry, iso(utcnow()) or "")
+
+    def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
+        """A script called `VWED.function.call(name, args)`: run it where it is registered."""
+        self._spawn(self._invoke(script_id, request_id, name, args))
+
+    async def _invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
+        caller = self.states.get(script_id)
+        function = self.registry.functions.get(name)
+        try:
+            if function is None:
+                raise FunctionNotRegistered(name=name)
+            result = await self.call_function(function, args)
+        except VwedError as exc:
+            if caller is not None and caller.process is not None:
+                caller.process.answer(request_id, False, error=translate(exc.key, **exc.params))
+            return
+        if caller is not None and caller.process is not None:
+            caller.process.answer(request_id, True, result.value)
+
+    def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
+        """A process ended; unless we stopped it, that is a crash: clean up and maybe restart."""
+        state = self.states.get(script_id)
+        if expected or state is None or state.status not in ("running",):
+            return
+        self.registry.remove(script_id)
+        self.runtime.cleanup(script_id)
+        state.process = None
+        state.status = "error"
+        state.message = translate("script_exited", reason=reason)
+        log.warning("script %s exited: %s", script_id, reason)
+        self._status(state, "error", state.message)
+        if time.monotonic() - state.started_clock >= STABLE_SECONDS:
+            state.restarts = 0
+        if self.running and state.restart_policy == "on-failure":
+            self._schedule_restart(state)
+        else:
+            self._spawn(self._forget(script_id))
+
+    # -- internals ------------------------------------------------------------------------------
+
+    async def _launch(self, state: ServiceState) -> Counts:
+        """Boot `state`'s script, claim its registrations and mark it running (or raise)."""
+        try:
+            process, registrations = await self.runtime.launch(
+                state.script_id, state.spec(), self, self.settings.script_boot_timeout
+            )
+        except BootFailed as failure:
+            raise boot_error(failure) from None
+        clash = self.registry.clash(state.script_id, registrations)
+        if clash is not None:
+            await process.stop(self.settings.script_stop_grace)
+            self.runtime.cleanup(state.script_id)
+            key = "route_taken" if clash.kind == "route" else "function_taken"
+            raise Conflict(key, name=clash.key, owner=clash.owner)
+        self.registry.add(state.script_id, registrations, iso(utcnow()) or "")
+        state.process = process
+        state.status = "running"
+        state.message = ""
+        state.started_clock = time.monotonic()
+        self.states[state.script_id] = state
+        process.go()
+        self._status(state, "running", translate("script_running_status"))
+        return self.registry.counts(state.script_id)
+
+    async def _halt(self, state: ServiceState) -> Counts:
+        """Stop `state`'s process if it has one and drop its registrations."""
+        counts = self.registry.remove(state.script_id)
+        process, state.process = state.process, None
+        if process is not None:
+            await process.stop(self.settings.script_stop_grace)
+        self.runtime.cleanup(state.script_id)
+        state.status = "stopped"
+        return counts
+
+    def _schedule_restart(self, state: ServiceState) -> None:
+        if state.restarts >= self.settings.script_restart_max:
+            self._spawn(self._forget(state.script_id))
+            return
+        delay = min(self.settings.script_restart_backoff * 2**state.restarts, RESTART_BACKOFF_CAP)
+        state.restarts += 1
+        state.status = "restarting"
+        self._status(
+            state, "restarting", translate("script_restarting", seconds=delay, attempt=state.restarts)
+        )
+        state.restart_task = self._spawn(self._restart(state, delay))
+
+    async def _restart(self, state: ServiceState, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if self.states.get(state.script_id) is not state:
+            return
+        try:
+            await self._launch(state)
+        except VwedError as exc:
+            state.status = "error"
+            state.message = translate(exc.key, **exc.params)
+            self._status(state, "error", state.message)
+            self._schedule_restart(state)
+
+    async def _forget(self, script_id: str) -> None:
+        async with self.sessions() as session:
+            await ServiceRepository(session).remove(script_id)
+
+    def _status(self, state: ServiceState, status: str, message: str) -> None:
+        self._publish(
+            f"script.status.{state.script_id}",
+            {"status": status, "message": message, "timestamp": datetime.now().isoformat()},
+        )
+
+    def _publish(self, channel: str, data: dict[str, Any]) -> None:
+        # Callbacks from a child's frames are synchronous; one queue keeps their order on the bus.
+        with contextlib.suppress(asyncio.QueueFull):
+            self.outbox.put_nowait((channel, data))
+
+    async def _publisher(self) -> None:
+        while True:
+            channel, data = await self.outbox.get()
+            try:
+                await self.bus.publish(channel, data)
+            except Exception:
+                log.exception("could not publish on %s", channel)
+            finally:
+                self.outbox.task_done()
+
+    async def _drain_outbox(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.outbox.join(), 2)
+
+    async def _event_loop(self, subscription: Subscription) -> None:
+        async for message in subscription:
+            event = message.channel.removeprefix("event.")
+            self._spawn(self._dispatch(event, message.data))
+
+    async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Call every listener of `event`, lowest priority first, each after the previous one finished."""
+        for listener in self.registry.listeners_of(event):
+            state = self.states.get(listener.script_id)
+            if state is None or state.process is None:
+                continue
+            timeout = listener.timeout or self.settings.script_call_timeout
+            result = await state.process.call("event", listener.handler, data, timeout, f"事件 {event}")
+            if result.timed_out:
+                self.on_log(
+                    listener.script_id,
+                    {
+                        "level": "ERROR",
+                        "message": f"事件 {event}: " + translate("call_timeout", seconds=timeout),
+                    },
+                )
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+
+def boot_error(failure: BootFailed) -> VwedError:
+    """The seed's error for a script that could not start."""
+    if failure.kind == "load":
+        return BadRequest("script_load_failed", error=failure.error)
+    if failure.kind == "no_boot":
+        return BadRequest("script_no_boot")
+    if failure.kind == "timeout":
+        return VwedError("script_boot_timeout", seconds=failure.error)
+    if failure.kind == "exited":
+        return VwedError("script_exited", reason=failure.error)
+    return VwedError("script_boot_failed", error=failure.error)
+
+
+def raise_for(result: CallResult, timeout: float, state: ServiceState) -> None:
+    """Turn a failed call into the error its caller reports."""
+    if result.ok:
+        return
+    if result.timed_out:
+        raise ScriptCallError("call_timeout", seconds=timeout, elapsed_ms=result.elapsed_ms)
+    if state.process is None or state.process.closed.is_set():
+        raise ScriptGone(reason=result.error, elapsed_ms=result.elapsed_ms)
+    raise ScriptCallError("call_failed", error=result.error, elapsed_ms=result.elapsed_ms)

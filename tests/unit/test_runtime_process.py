@@ -1,0 +1,88 @@
+"""The runtime without the web app: frames, boot handshake, calls and exits, on asyncio and on uvloop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvloop
+
+from vwed.runtime.child import FrameSplitter, pack
+from vwed.runtime.service import BootFailed, Limits, Runtime
+
+SOURCE = """
+def boot(params):
+    @VWED.function.register("add")
+    def add(args):
+        return args["a"] + args["b"] + params["bonus"]
+"""
+
+
+class Recorder:
+    """Collects what the runtime reports about its processes."""
+
+    def __init__(self) -> None:
+        self.logs: list[dict[str, Any]] = []
+        self.exits: list[tuple[str, str, bool]] = []
+
+    def on_log(self, script_id: str, message: dict[str, Any]) -> None:
+        self.logs.append(message)
+
+    def on_emit(self, script_id: str, event: str, data: Any) -> None:
+        pass
+
+    def on_register(self, script_id: str, kind: str, entry: dict[str, Any]) -> None:
+        pass
+
+    def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
+        pass
+
+    def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
+        self.exits.append((script_id, reason, expected))
+
+
+def test_frames_split_however_the_bytes_arrive() -> None:
+    stream = pack(b'{"a":1}') + pack(b"") + pack("数据".encode())
+    splitter = FrameSplitter()
+    got = [payload for i in range(len(stream)) for payload in splitter.feed(stream[i : i + 1])]
+    assert got == [b'{"a":1}', b"", "数据".encode()]
+
+
+def test_a_frame_larger_than_the_cap_is_refused() -> None:
+    with pytest.raises(ValueError, match="exceeds"):
+        FrameSplitter().feed(b"\xff\xff\xff\xff")
+
+
+async def scenario(workdir: Path, launcher: str) -> tuple[Any, list[tuple[str, str, bool]]]:
+    runtime = Runtime(launcher, workdir, Limits(open_files=64))
+    recorder = Recorder()
+    await runtime.start()
+    try:
+        process, registrations = await runtime.launch(
+            "add.py_1_00000000", {"source": SOURCE, "start_params": {"bonus": 10}}, recorder, 10
+        )
+        process.go()
+        handler = registrations["functions"][0]["handler"]
+        result = await process.call("function", handler, {"a": 1, "b": 2}, 5, "add")
+        await process.stop(grace=1)
+        with pytest.raises(BootFailed) as failed:
+            await runtime.launch("bad.py_1_00000000", {"source": "def boot(:"}, recorder, 10)
+        assert failed.value.kind == "load"
+    finally:
+        await runtime.stop()
+    return result.value, recorder.exits
+
+
+@pytest.mark.parametrize("launcher", ["zygote", "spawn"])
+def test_the_runtime_works_on_uvloop_as_under_vwed_serve(tmp_path: Path, launcher: str) -> None:
+    value, exits = uvloop.run(scenario(tmp_path / "run", launcher))
+    assert value == 13
+    assert exits[0] == ("add.py_1_00000000", "exit code 0", True)
+    assert exits[1][0] == "bad.py_1_00000000"
+
+
+async def test_the_runtime_works_on_asyncio(tmp_path: Path) -> None:
+    value, exits = await scenario(tmp_path / "run", "zygote")
+    assert value == 13
+    assert exits == [("add.py_1_00000000", "exit code 0", True), ("bad.py_1_00000000", "exit code 0", True)]
