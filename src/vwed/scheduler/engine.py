@@ -258,7 +258,13 @@ class Scheduler:
             log.info("pruned %d task logs older than %s", pruned, before)
 
 
-Reporter = Callable[[dict[str, Any], dict[str, Any], str, str | None, datetime], Awaitable[None]]
+class Reporter(Protocol):
+    """Told once per run, after its final attempt (see `vwed.scheduler.service.RunReporter`)."""
+
+    async def __call__(
+        self, task: dict[str, Any], run: dict[str, Any], outcome: RunOutcome, finished_at: datetime
+    ) -> None:
+        """Report how the run ended."""
 
 
 class RunExecutor:
@@ -455,4 +461,5 @@ class RunExecutor:
         if retry:
             self.wake.set()
         if exists and final:
-            await self.report(task, run, status, error, naive(now).replace(microsecond=0))
+            final_outcome = RunOutcome(ok=outcome.ok, output=output, error=error, result=outcome.result)
+            await self.report(task, run, final_outcome, naive(now).replace(microsecond=0))

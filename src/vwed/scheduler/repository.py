@@ -36,8 +36,8 @@ Tasks = cast(Table, ScheduledTask.__table__)
 Logs = cast(Table, TaskLog.__table__)
 Leases = cast(Table, SchedulerLease.__table__)
 LEASE_NAME = "scheduler"
-# Due groups advanced per UPDATE statement (one CASE branch each).
-_GROUPS_PER_UPDATE = 100
+# Schedule keys per UPDATE statement (an IN list).
+_KEYS_PER_UPDATE = 500
 
 # A fresh 32-hex trace id per inserted row, computed by the database inside INSERT ... SELECT.
 _RANDOM_HEX = {
@@ -213,35 +213,29 @@ class RunQueue:
             ).mappings()
         }
         await self.conn.execute(self._insert_runs(now, grace_cutoff, notes))
-        advanced: list[tuple[DueGroup, datetime]] = []
+        # Groups that move from the same due time to the same next time share one plain UPDATE.
+        moves: dict[tuple[datetime, datetime], list[str]] = {}
         for group in groups:
             task = samples[group.sample_id]
             if group.due_at < grace_cutoff:
                 following = next_time(task, grace_cutoff - timedelta(seconds=1))
             else:
                 following = next_time(task, group.due_at)
-            advanced.append((group, following))
+            moves.setdefault((group.due_at, following), []).append(group.schedule_key)
             result.runs += group.count
             result.due[group.due_at] = result.due.get(group.due_at, 0) + group.count
             result.behind = result.behind or following <= now
-        for start in range(0, len(advanced), _GROUPS_PER_UPDATE):
-            await self.conn.execute(self._advance(now, advanced[start : start + _GROUPS_PER_UPDATE]))
+        for (due_at, following), keys in moves.items():
+            for start in range(0, len(keys), _KEYS_PER_UPDATE):
+                await self.conn.execute(
+                    update(Tasks)
+                    .where(
+                        Tasks.c.next_run_at == due_at,
+                        Tasks.c.schedule_key.in_(keys[start : start + _KEYS_PER_UPDATE]),
+                    )
+                    .values(next_run_at=following, updated_at=Tasks.c.updated_at)
+                )
         return result
-
-    def _advance(self, now: datetime, batch: list[tuple[DueGroup, datetime]]) -> Any:
-        following = case(
-            *[
-                (and_(Tasks.c.schedule_key == g.schedule_key, Tasks.c.next_run_at == g.due_at), literal(t))
-                for g, t in batch
-            ],
-            else_=Tasks.c.next_run_at,
-        )
-        keys = sorted({g.schedule_key for g, _t in batch})
-        return (
-            update(Tasks)
-            .where(_due(now), Tasks.c.schedule_key.in_(keys))
-            .values(next_run_at=following, updated_at=Tasks.c.updated_at)
-        )
 
     def _insert_runs(self, now: datetime, grace_cutoff: datetime, notes: dict[str, str]) -> Any:
         other = aliased(TaskLog)
