@@ -238,10 +238,15 @@ class RunQueue:
         return result
 
     def _insert_runs(self, now: datetime, grace_cutoff: datetime, notes: dict[str, str]) -> Any:
-        other = aliased(TaskLog)
-        busy = exists().where(other.task_id == Tasks.c.id, other.status.in_(ACTIVE_STATUSES))
+        # Tasks with a run in progress, computed once for the whole statement rather than per row.
+        active = (
+            select(Logs.c.task_id.label("busy_id"))
+            .where(Logs.c.status.in_(ACTIVE_STATUSES))
+            .distinct()
+            .subquery()
+        )
         missed = Tasks.c.next_run_at < grace_cutoff
-        skipped = and_(Tasks.c.overlap_policy == "skip", busy)
+        skipped = and_(Tasks.c.overlap_policy == "skip", active.c.busy_id.is_not(None))
         status = case((missed, literal("missed")), (skipped, literal("skipped")), else_=literal("queued"))
         done = case((or_(missed, skipped), literal(now)), else_=None)
         error = case((missed, literal(notes["missed"])), (skipped, literal(notes["skipped"])), else_=None)
@@ -268,7 +273,8 @@ class RunQueue:
             Tasks.c.next_run_at,
             done,
             error,
-        ).where(_due(now))
+        )
+        source = source.select_from(Tasks.outerjoin(active, active.c.busy_id == Tasks.c.id)).where(_due(now))
         return insert(Logs).from_select(columns, source)
 
     async def claim_runs(self, now: datetime, token: str, limit: int) -> list[ClaimedRun]:
