@@ -24,6 +24,7 @@ from vwed.bus.abc import Message
 from vwed.config import Settings
 from vwed.scheduler.engine import RunExecutor, Scheduler
 from vwed.scheduler.models import ScheduledTask, TaskLog
+from vwed.scheduler.runners import RunContext, RunOutcome, register_runner
 from vwed.scheduler.service import RunReporter
 
 
@@ -484,3 +485,43 @@ async def test_the_alert_reaches_a_dingtalk_robot_as_markdown(
     assert message["markdown"]["title"] == "定时任务执行失败: hook"
     assert trace_id in message["markdown"]["text"]
     assert "HTTP 503" in message["markdown"]["text"]
+
+
+async def probe_runner(context: RunContext) -> RunOutcome:
+    """A run type for this test: succeeds with a `result` taken from the task's input."""
+    return RunOutcome(ok=True, output="probed", result=context.task["input_params"]["result"])
+
+
+register_runner("probe", probe_runner)
+
+
+async def test_a_result_is_pushed_to_the_task_channels(
+    client: httpx.AsyncClient, app: FastAPI, engine: Engine
+) -> None:
+    robot = FakeDingTalk()
+    async with LocalServer(robot.app) as server:
+        channel = await client.post(
+            "/api/notification-channels",
+            json={
+                "channel_name": "ops",
+                "channel_type": "dingtalk_bot",
+                "webhook_url": robot.url(server.url),
+            },
+        )
+        assert channel.status_code == 200, channel.text
+        result = {"title": "日报", "content": "**今日** 完成"}
+        task = await create(client, "http://127.0.0.1:9", notify_channels=[channel.json()["data"]["id"]])
+        async with app.state.sessions() as session:
+            await session.execute(
+                update(ScheduledTask)
+                .where(ScheduledTask.id == task["id"])
+                .values(execution_type="probe", input_params={"result": result})
+            )
+            await session.commit()
+        await client.post(f"/api/scheduled-tasks/{task['id']}/run")
+        await engine.executor.claim(engine.clock.now())
+        await engine.drain()
+    [message] = robot.received
+    assert message["msgtype"] == "markdown"
+    assert message["markdown"]["title"] == "日报"
+    assert "**今日** 完成" in message["markdown"]["text"]

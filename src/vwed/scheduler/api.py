@@ -6,9 +6,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from vwed.errors import Unavailable
 from vwed.i18n import translate
 from vwed.scheduler import schemas
-from vwed.scheduler.service import SDK_DOCS, TaskService, ensure_script_runtime, preview
+from vwed.scheduler.service import SDK_DOCS, TaskService, preview
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, SettingsDep, ok
 
 router = APIRouter(prefix="/api/scheduled-tasks", tags=["scheduled tasks"])
@@ -36,16 +37,16 @@ async def sdk_docs() -> Body:
     return ok(SDK_DOCS)
 
 
-@router.post("/test-script", summary="Run a script once without saving it (needs the script runtime)")
+@router.post("/test-script", summary="Run a script once without saving it (503: script runs not enabled)")
 async def test_script() -> Body:
-    ensure_script_runtime()
-    return ok()
+    """Script runs arrive with the sandboxed script runner, which takes over this route."""
+    raise Unavailable("script_runtime_unavailable")
 
 
-@router.get("/secrets", summary="Secret names scripts may read (needs the script runtime)")
+@router.get("/secrets", summary="Secret names scripts may read (503: script runs not enabled)")
 async def list_secrets() -> Body:
-    ensure_script_runtime()
-    return ok([])
+    """Secrets for scripts arrive with the sandboxed script runner, which takes over this route."""
+    raise Unavailable("script_runtime_unavailable")
 
 
 @router.post("/schedule-preview", summary="Next fire times and a description of an unsaved schedule")

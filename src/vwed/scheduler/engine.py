@@ -29,7 +29,7 @@ from vwed.i18n import translate
 from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.scheduler.repository import ClaimedRun, Enqueued, RunQueue
 from vwed.scheduler.runners import RunContext, RunOutcome, excerpt, runner_for
-from vwed.scheduler.schedule import parse_schedule
+from vwed.scheduler.schedule import Schedule, parse_schedule
 
 log = logging.getLogger("vwed.scheduler")
 
@@ -71,11 +71,15 @@ def naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@functools.lru_cache(maxsize=4096)
+def _schedule(schedule_type: str, cron: str | None, points: tuple[str, ...], timezone: str) -> Schedule:
+    return parse_schedule(schedule_type, cron, points, timezone)
+
+
 def next_fire(task: dict[str, Any], after: datetime) -> datetime:
     """The first fire time of a task row strictly after the naive UTC time `after`, naive UTC."""
-    schedule = parse_schedule(
-        task["schedule_type"], task["cron_expression"], task["time_points"], task["timezone"]
-    )
+    points = tuple(task["time_points"] or ())
+    schedule = _schedule(task["schedule_type"], task["cron_expression"], points, task["timezone"])
     return naive(schedule.next_after(after.replace(tzinfo=UTC)))
 
 
@@ -86,29 +90,51 @@ def _retryable(exc: DBAPIError) -> bool:
     return code in ("40001", "40P01") or "deadlock" in text or "database is locked" in text
 
 
+async def _pragma(conn: AsyncConnection, pragma: str) -> None:
+    await conn.exec_driver_sql(f"PRAGMA {pragma}")
+    await conn.commit()
+
+
 class Transactions:
     """Short transactions on the engine, at the isolation level the run queue needs on each back end."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
         # One snapshot for every statement of a pass on PostgreSQL (see RunQueue.enqueue_due).
         self.isolation = "REPEATABLE READ" if engine.dialect.name == "postgresql" else None
 
-    async def run(self, work: Callable[[RunQueue], Awaitable[T]]) -> T:
-        """Run `work` in one transaction, retried when the database asks for it."""
+    async def run(self, work: Callable[[RunQueue], Awaitable[T]], *, burst: bool = False) -> T:
+        """Run `work` in one transaction, retried when the database asks for it.
+
+        With `burst` on SQLite, the commit does not also copy the WAL back into the database file
+        (SQLite's automatic checkpoint); call `checkpoint()` once the burst is committed.
+        """
         for attempt in range(_RETRIES):
             try:
                 async with self.engine.connect() as raw:
                     conn: AsyncConnection = raw
                     if self.isolation:
                         conn = await raw.execution_options(isolation_level=self.isolation)
-                    async with conn.begin():
-                        return await work(RunQueue(conn))
+                    if burst and self.sqlite:
+                        await _pragma(conn, "wal_autocheckpoint=0")
+                    try:
+                        async with conn.begin():
+                            return await work(RunQueue(conn))
+                    finally:
+                        if burst and self.sqlite:
+                            await _pragma(conn, "wal_autocheckpoint=1000")
             except DBAPIError as exc:
                 if attempt == _RETRIES - 1 or not _retryable(exc):
                     raise
                 await asyncio.sleep(0.01 * (attempt + 1))
         raise AssertionError("unreachable")
+
+    async def checkpoint(self) -> None:
+        """On SQLite, copy committed WAL pages into the database file without blocking anyone."""
+        if self.sqlite:
+            async with self.engine.connect() as conn:
+                await _pragma(conn, "wal_checkpoint(PASSIVE)")
 
 
 class Scheduler:
@@ -180,17 +206,19 @@ class Scheduler:
     async def tick(self, now: datetime) -> datetime:
         """One pass at `now` (aware): renew or take the lease, enqueue due runs; return when to wake."""
         renew_at = now + self.lease_time / 3
-        if not await self.db.run(lambda q: q.take_lease(self.node, naive(now), naive(now + self.lease_time))):
-            if self.is_leader:
-                log.warning("scheduler lease lost by %s", self.node)
-            self.is_leader = False
-            return renew_at
+        # A leader renews its lease inside the enqueue transaction; others try to take it first.
         if not self.is_leader:
+            until = naive(now + self.lease_time)
+            if not await self.db.run(lambda q: q.take_lease(self.node, naive(now), until)):
+                return renew_at
             log.info("scheduler lease taken by %s", self.node)
-        self.is_leader = True
+            self.is_leader = True
         enqueued = await self.enqueue(now)
         if enqueued is None:
+            log.warning("scheduler lease lost by %s", self.node)
             return renew_at
+        if enqueued.runs:
+            await self.db.checkpoint()
         if enqueued.behind:
             return now
         await self.prune(now)
@@ -209,7 +237,7 @@ class Scheduler:
                 return None
             return await queue.enqueue_due(naive(now), cutoff, next_fire, self.notes)
 
-        enqueued = await self.db.run(work)
+        enqueued = await self.db.run(work, burst=True)
         if enqueued is None:
             self.is_leader = False
             return None
@@ -230,7 +258,13 @@ class Scheduler:
             log.info("pruned %d task logs older than %s", pruned, before)
 
 
-Reporter = Callable[[dict[str, Any], dict[str, Any], str, str | None, datetime], Awaitable[None]]
+class Reporter(Protocol):
+    """Told once per run, after its final attempt (see `vwed.scheduler.service.RunReporter`)."""
+
+    async def __call__(
+        self, task: dict[str, Any], run: dict[str, Any], outcome: RunOutcome, finished_at: datetime
+    ) -> None:
+        """Report how the run ended."""
 
 
 class RunExecutor:
@@ -427,4 +461,5 @@ class RunExecutor:
         if retry:
             self.wake.set()
         if exists and final:
-            await self.report(task, run, status, error, naive(now).replace(microsecond=0))
+            final_outcome = RunOutcome(ok=outcome.ok, output=output, error=error, result=outcome.result)
+            await self.report(task, run, final_outcome, naive(now).replace(microsecond=0))

@@ -24,6 +24,7 @@ class ScheduledTask(TenantOwned, Timestamped, Base):
     """A task of seed 004; `next_run_at` (UTC) is when the leader enqueues its next run."""
 
     __tablename__ = "platform_scheduled_tasks"
+    __table_args__ = (Index("ix_platform_scheduled_tasks_due", "next_run_at", "schedule_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_name: Mapped[str] = mapped_column(String(100))
@@ -48,8 +49,8 @@ class ScheduledTask(TenantOwned, Timestamped, Base):
     last_run_status: Mapped[str | None] = mapped_column(String(10), default=None)
     last_run_message: Mapped[str | None] = mapped_column(Text, default=None)
 
-    next_run_at: Mapped[datetime | None] = mapped_column(DateTime, default=None, index=True)
-    schedule_key: Mapped[str] = mapped_column(String(64), default="")
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    schedule_key: Mapped[str] = mapped_column(String(24), default="")
     overlap_policy: Mapped[str] = mapped_column(String(10), default="skip")
     timeout_seconds: Mapped[int] = mapped_column(Integer, default=60)
 
@@ -58,6 +59,7 @@ class TaskLog(Base):
     """One run attempt of a task (seed 004 `platform_task_logs`), and its place in the run queue."""
 
     __tablename__ = "platform_task_logs"
+    # Few indexes on purpose: every due run is an insert into each of them at the due second.
     __table_args__ = (
         Index("ix_platform_task_logs_queue", "status", "not_before"),
         Index("ix_platform_task_logs_task_status", "task_id", "status"),
@@ -66,7 +68,7 @@ class TaskLog(Base):
     id: Mapped[int] = mapped_column(LogId, primary_key=True, autoincrement=True)
     task_id: Mapped[int] = mapped_column(Integer)
     tenant_id: Mapped[str | None] = mapped_column(String(50), default=None)
-    trace_id: Mapped[str | None] = mapped_column(String(100), default=None, index=True)
+    trace_id: Mapped[str | None] = mapped_column(String(100), default=None)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
@@ -74,7 +76,7 @@ class TaskLog(Base):
     output: Mapped[str | None] = mapped_column(LongText, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     retry_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     trigger: Mapped[str] = mapped_column(String(10), default="schedule")
     scheduled_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

@@ -36,6 +36,8 @@ Tasks = cast(Table, ScheduledTask.__table__)
 Logs = cast(Table, TaskLog.__table__)
 Leases = cast(Table, SchedulerLease.__table__)
 LEASE_NAME = "scheduler"
+# Schedule keys per UPDATE statement (an IN list).
+_KEYS_PER_UPDATE = 500
 
 # A fresh 32-hex trace id per inserted row, computed by the database inside INSERT ... SELECT.
 _RANDOM_HEX = {
@@ -141,7 +143,8 @@ NextTime = Callable[[dict[str, Any], datetime], datetime]
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
-    return and_(Tasks.c.is_enabled.is_(True), Tasks.c.next_run_at <= now)
+    # A disabled task has no `next_run_at`, so the index on it alone finds every due task.
+    return Tasks.c.next_run_at <= now
 
 
 class RunQueue:
@@ -210,31 +213,40 @@ class RunQueue:
             ).mappings()
         }
         await self.conn.execute(self._insert_runs(now, grace_cutoff, notes))
+        # Groups that move from the same due time to the same next time share one plain UPDATE.
+        moves: dict[tuple[datetime, datetime], list[str]] = {}
         for group in groups:
             task = samples[group.sample_id]
             if group.due_at < grace_cutoff:
                 following = next_time(task, grace_cutoff - timedelta(seconds=1))
             else:
                 following = next_time(task, group.due_at)
-            await self.conn.execute(
-                update(Tasks)
-                .where(
-                    _due(now),
-                    Tasks.c.schedule_key == group.schedule_key,
-                    Tasks.c.next_run_at == group.due_at,
-                )
-                .values(next_run_at=following, updated_at=Tasks.c.updated_at)
-            )
+            moves.setdefault((group.due_at, following), []).append(group.schedule_key)
             result.runs += group.count
             result.due[group.due_at] = result.due.get(group.due_at, 0) + group.count
             result.behind = result.behind or following <= now
+        for (due_at, following), keys in moves.items():
+            for start in range(0, len(keys), _KEYS_PER_UPDATE):
+                await self.conn.execute(
+                    update(Tasks)
+                    .where(
+                        Tasks.c.next_run_at == due_at,
+                        Tasks.c.schedule_key.in_(keys[start : start + _KEYS_PER_UPDATE]),
+                    )
+                    .values(next_run_at=following, updated_at=Tasks.c.updated_at)
+                )
         return result
 
     def _insert_runs(self, now: datetime, grace_cutoff: datetime, notes: dict[str, str]) -> Any:
-        other = aliased(TaskLog)
-        busy = exists().where(other.task_id == Tasks.c.id, other.status.in_(ACTIVE_STATUSES))
+        # Tasks with a run in progress, computed once for the whole statement rather than per row.
+        active = (
+            select(Logs.c.task_id.label("busy_id"))
+            .where(Logs.c.status.in_(ACTIVE_STATUSES))
+            .distinct()
+            .subquery()
+        )
         missed = Tasks.c.next_run_at < grace_cutoff
-        skipped = and_(Tasks.c.overlap_policy == "skip", busy)
+        skipped = and_(Tasks.c.overlap_policy == "skip", active.c.busy_id.is_not(None))
         status = case((missed, literal("missed")), (skipped, literal("skipped")), else_=literal("queued"))
         done = case((or_(missed, skipped), literal(now)), else_=None)
         error = case((missed, literal(notes["missed"])), (skipped, literal(notes["skipped"])), else_=None)
@@ -261,7 +273,8 @@ class RunQueue:
             Tasks.c.next_run_at,
             done,
             error,
-        ).where(_due(now))
+        )
+        source = source.select_from(Tasks.outerjoin(active, active.c.busy_id == Tasks.c.id)).where(_due(now))
         return insert(Logs).from_select(columns, source)
 
     async def claim_runs(self, now: datetime, token: str, limit: int) -> list[ClaimedRun]:

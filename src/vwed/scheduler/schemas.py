@@ -19,8 +19,8 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class TaskFields(_Input):
-    """Fields a task is written with; on update every field is optional (see `TaskUpdate`)."""
+class TaskCreate(_Input):
+    """Body of `POST /api/scheduled-tasks`."""
 
     task_name: Annotated[str, Field(min_length=1, max_length=100)]
     task_desc: Annotated[str | None, Field(default=None, max_length=500)]
@@ -43,10 +43,6 @@ class TaskFields(_Input):
     overlap_policy: OverlapPolicy = "skip"
     timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
     tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
-
-
-class TaskCreate(TaskFields):
-    """Body of `POST /api/scheduled-tasks`."""
 
 
 class TaskUpdate(_Input):

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,14 +15,14 @@ from vwed.auth.service import Principal
 from vwed.bus import Bus
 from vwed.config import Settings
 from vwed.db.base import TenantScope, utcnow
-from vwed.errors import BadRequest, Forbidden, NotFound, Unavailable
+from vwed.errors import BadRequest, Forbidden, NotFound
 from vwed.i18n import Lang, translate
 from vwed.notify.service import NotifyService
 from vwed.scheduler.engine import CHANGED, RUNS_QUEUED, naive
 from vwed.scheduler.models import ScheduledTask, TaskLog
 from vwed.scheduler.repository import TaskRepository
-from vwed.scheduler.runners import register_runner, runner_for
-from vwed.scheduler.schedule import MAX_PREVIEW, Schedule, ScheduleError, parse_schedule
+from vwed.scheduler.runners import RunOutcome, register_runner
+from vwed.scheduler.schedule import MAX_PREVIEW, Schedule, ScheduleError, parse_schedule, zone
 from vwed.scheduler.schemas import SchedulePreview, TaskCreate, TaskUpdate
 from vwed.scheduler.sdk_docs import SDK_DOCS
 
@@ -45,8 +46,6 @@ def _schedule_of(values: dict[str, Any], default_timezone: str) -> Schedule:
 
 
 def _check_url(field: str, url: str | None) -> None:
-    from urllib.parse import urlsplit
-
     if url is None:
         return
     parts = urlsplit(url)
@@ -71,7 +70,7 @@ def preview(body: SchedulePreview, default_timezone: str, lang: Lang) -> dict[st
     schedule = _schedule_of(body.model_dump(), default_timezone)
     after = body.after or datetime.now(UTC)
     if after.tzinfo is None:
-        after = after.replace(tzinfo=schedule_zone(schedule))
+        after = after.replace(tzinfo=zone(schedule.timezone))
     return {
         "schedule_type": schedule.schedule_type,
         "timezone": schedule.timezone,
@@ -79,13 +78,6 @@ def preview(body: SchedulePreview, default_timezone: str, lang: Lang) -> dict[st
         "descriptions": {"zh": schedule.describe("zh"), "en": schedule.describe("en")},
         "next_runs": [t.isoformat() for t in schedule.upcoming(after, min(body.count, MAX_PREVIEW))],
     }
-
-
-def schedule_zone(schedule: Schedule) -> Any:
-    """The `ZoneInfo` of a schedule (a naive `after` is read in it)."""
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(schedule.timezone)
 
 
 class TaskService:
@@ -221,7 +213,7 @@ class TaskService:
         task = await self.get(task_id)
         schedule = _schedule_of(self._values(task), self.settings.default_timezone)
         start = task.next_run_at.replace(tzinfo=UTC) if task.next_run_at else datetime.now(UTC)
-        times = [start.astimezone(schedule_zone(schedule))] if task.next_run_at else []
+        times = [start.astimezone(zone(schedule.timezone))] if task.next_run_at else []
         times += schedule.upcoming(start, count - len(times))
         return {
             "task_id": task.id,
@@ -244,12 +236,6 @@ class TaskService:
         task.next_run_at = naive(schedule.next_after(datetime.now(UTC))) if enabled else None
 
 
-def ensure_script_runtime() -> None:
-    """Raise `Unavailable` unless a script runner is registered (the sandboxed runtime)."""
-    if runner_for("script") is None:
-        raise Unavailable("script_runtime_unavailable")
-
-
 class RunReporter:
     """Tells the world how a run ended for good: platform events on the bus, and the failure alert."""
 
@@ -259,15 +245,12 @@ class RunReporter:
         self.bus = bus
 
     async def __call__(
-        self,
-        task: dict[str, Any],
-        run: dict[str, Any],
-        status: str,
-        error: str | None,
-        finished_at: datetime,
+        self, task: dict[str, Any], run: dict[str, Any], outcome: RunOutcome, finished_at: datetime
     ) -> None:
-        """Publish `event.task_completed` / `event.task_failed`, and alert after a final failure."""
-        kind = "task_completed" if status == "success" else "task_failed"
+        """Publish `event.task_completed` / `event.task_failed`; push a result, or alert on failure."""
+        status = "success" if outcome.ok else "failed"
+        error = outcome.error
+        kind = "task_completed" if outcome.ok else "task_failed"
         event = {
             "task_id": task["id"],
             "task_name": task["task_name"],
@@ -278,8 +261,23 @@ class RunReporter:
             "finished_at": finished_at.isoformat() + "Z",
         }
         await self.bus.publish(f"event.{kind}", event)
-        if status != "success" and task["alert_on_failure"] and task["alert_webhook"]:
+        if outcome.ok and outcome.result and task["notify_channels"]:
+            await self.push_result(task, run, outcome.result)
+        if not outcome.ok and task["alert_on_failure"] and task["alert_webhook"]:
             await self.alert(task, run, error)
+
+    async def push_result(self, task: dict[str, Any], run: dict[str, Any], result: dict[str, Any]) -> None:
+        """Send a run's `result` to the task's notification channels."""
+        async with self.sessions() as session:
+            notify = NotifyService(session, self.settings, TenantScope(tenant_id=task["tenant_id"]))
+            outcomes = await notify.send_result(
+                task["notify_channels"],
+                result,
+                wecom_app_id=task["notify_wecom_app_id"],
+                trace_id=run["trace_id"],
+            )
+        for failed in (o for o in outcomes if not o.ok):
+            log.warning("result of task %s to %s failed: %s", task["id"], failed.target, failed.message)
 
     async def alert(self, task: dict[str, Any], run: dict[str, Any], error: str | None) -> None:
         """Send the failure alert to the task's `alert_webhook` through the notification layer."""

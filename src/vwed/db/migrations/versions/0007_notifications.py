@@ -1,7 +1,7 @@
 """Notifications: channels (seed 004), WeCom applications and delivery attempts.
 
 Revision ID: 0007
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-26
 """
 

@@ -48,14 +48,16 @@ def upgrade() -> None:
         sa.Column("last_run_status", sa.String(10), nullable=True),
         sa.Column("last_run_message", sa.Text(), nullable=True),
         sa.Column("next_run_at", sa.DateTime(), nullable=True),
-        sa.Column("schedule_key", sa.String(64), nullable=False),
+        sa.Column("schedule_key", sa.String(24), nullable=False),
         sa.Column("overlap_policy", sa.String(10), nullable=False),
         sa.Column("timeout_seconds", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_platform_scheduled_tasks_tenant_id", "platform_scheduled_tasks", ["tenant_id"])
-    op.create_index("ix_platform_scheduled_tasks_next_run_at", "platform_scheduled_tasks", ["next_run_at"])
+    op.create_index(
+        "ix_platform_scheduled_tasks_due", "platform_scheduled_tasks", ["next_run_at", "schedule_key"]
+    )
 
     op.create_table(
         "platform_task_logs",
@@ -77,8 +79,6 @@ def upgrade() -> None:
         sa.Column("claimed_by", sa.String(64), nullable=True),
         sa.Column("heartbeat_at", sa.DateTime(), nullable=True),
     )
-    op.create_index("ix_platform_task_logs_trace_id", "platform_task_logs", ["trace_id"])
-    op.create_index("ix_platform_task_logs_created_at", "platform_task_logs", ["created_at"])
     op.create_index("ix_platform_task_logs_queue", "platform_task_logs", ["status", "not_before"])
     op.create_index("ix_platform_task_logs_task_status", "platform_task_logs", ["task_id", "status"])
 
