@@ -122,7 +122,7 @@ async def test_update_of_the_schedule_moves_next_run_at(client: httpx.AsyncClien
     updated = response.json()["data"]
     moved = datetime.fromisoformat(updated["next_run_at"])
     assert moved.second % 10 == 0
-    assert (moved - datetime.now(UTC)).total_seconds() <= 10
+    assert (moved - datetime.now(UTC)).total_seconds() <= 12
     assert updated["time_points"] is None
     assert updated["timezone"] == "Europe/Berlin"
     renamed = await client.put(f"/api/scheduled-tasks/{task['id']}", json={"task_name": "renamed"})
