@@ -1,4 +1,4 @@
-"""Rules of scheduled tasks: validation, `next_run_at` upkeep, run-now, and the report of a final outcome."""
+"""Rules of scheduled tasks: validation, schedule timers, run-now, and the report of a final outcome."""
 
 from __future__ import annotations
 
