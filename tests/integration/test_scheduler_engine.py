@@ -23,7 +23,7 @@ from tests.servers import LocalServer
 from vwed.bus.abc import Message
 from vwed.config import Settings
 from vwed.scheduler.engine import RunExecutor, Scheduler
-from vwed.scheduler.models import ScheduledTask, TaskLog
+from vwed.scheduler.models import ScheduledTask, ScheduleTimer, TaskLog
 from vwed.scheduler.runners import RunContext, RunOutcome, register_runner
 from vwed.scheduler.service import RunReporter
 
@@ -215,6 +215,17 @@ async def test_missed_every_second_task_catches_up_within_grace_only(
 ) -> None:
     task = await create(client, receiver[1], cron_expression="*/10 * * * * *", overlap_policy="queue")
     due = due_of(task)
+    # The task existed long before the server went down at its due time.
+    async with app.state.sessions() as session:
+        row = await session.get(ScheduledTask, task["id"])
+        assert row is not None
+        row.active_from = naive(due) - timedelta(days=1)
+        await session.execute(
+            update(ScheduleTimer)
+            .where(ScheduleTimer.schedule_key == row.schedule_key)
+            .values(next_run_at=naive(due))
+        )
+        await session.commit()
     now = due + timedelta(seconds=100)
     for _ in range(20):
         wake = await engine.scheduler.tick(now)
