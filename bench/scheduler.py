@@ -42,7 +42,7 @@ from vwed.config import Settings, async_database_url
 from vwed.db.base import utcnow
 from vwed.db.engine import create_engine, upgrade
 from vwed.scheduler.engine import Scheduler, naive
-from vwed.scheduler.models import ScheduledTask
+from vwed.scheduler.models import ScheduledTask, ScheduleTimer
 from vwed.scheduler.repository import Enqueued
 from vwed.scheduler.schedule import parse_schedule
 
@@ -97,6 +97,7 @@ async def bench_vwed(count: int, data_dir: Path) -> tuple[list[float], float, da
     await upgrade(engine)
     due = next_minute(timedelta(seconds=15))
     rows = []
+    timers: dict[str, dict[str, Any]] = {}
     now = datetime.now(UTC)
     for i, shape in enumerate(task_shapes(count, due)):
         schedule = parse_schedule(
@@ -104,6 +105,14 @@ async def bench_vwed(count: int, data_dir: Path) -> tuple[list[float], float, da
         )
         next_run = schedule.next_after(now)
         assert next_run == due, (shape, next_run, due)
+        timers[schedule.key] = {
+            "schedule_key": schedule.key,
+            "schedule_type": schedule.schedule_type,
+            "cron_expression": schedule.cron_expression,
+            "time_points": list(schedule.time_points) or None,
+            "timezone": schedule.timezone,
+            "next_run_at": naive(next_run),
+        }
         rows.append(
             {
                 "task_name": f"bench {i}",
@@ -114,13 +123,14 @@ async def bench_vwed(count: int, data_dir: Path) -> tuple[list[float], float, da
                 "schedule_key": schedule.key,
                 "execution_type": "webhook",
                 "webhook_url": "http://127.0.0.1:9/hook",
-                "next_run_at": naive(next_run),
+                "active_from": naive(now),
                 "created_at": utcnow(),
                 "updated_at": utcnow(),
             }
         )
     async with engine.begin() as conn:
         await conn.execute(insert(ScheduledTask), rows)
+        await conn.execute(insert(ScheduleTimer), list(timers.values()))
     drifts: list[float] = []
 
     def on_enqueued(enqueued: Enqueued, committed_at: datetime) -> None:

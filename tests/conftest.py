@@ -63,9 +63,19 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, server_databases: dict[str, str]) -> Settings:
-    """Settings for one test: its own data dir, the back end's database, a known admin token."""
+    """Settings for one test: its own data dir, the back end's database, a known admin token.
+
+    The scheduler and run executor are off: tests of other features must not race them (the fixture
+    empties every table after start-up); scheduler tests switch them on.
+    """
     url = None if backend == "sqlite" else server_databases[backend]
-    return Settings(data_dir=tmp_path / "data", database_url=url, admin_token=ADMIN_TOKEN)  # type: ignore[arg-type]
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=url,
+        admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
+        scheduler_enabled=False,
+        executor_concurrency=0,
+    )
 
 
 @pytest.fixture

@@ -17,13 +17,19 @@ from tests.servers import LocalServer
 from vwed.config import Settings
 
 
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The loop's timing does not depend on the back end; the engine's SQL is tested on all three in
+    test_scheduler_engine.py, and two nodes on PostgreSQL in tests/e2e."""
+    name: str = request.param
+    return name
+
+
 @pytest.fixture
-def settings(backend: str, tmp_path: Path, server_databases: dict[str, str]) -> Settings:
+def settings(tmp_path: Path) -> Settings:
     """The engine on, with a lease so long that only a change can wake the loop early."""
-    url = None if backend == "sqlite" else server_databases[backend]
     return Settings(
         data_dir=tmp_path / "data",
-        database_url=url,
         admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
         egress_allow="127.0.0.1",
         scheduler_lease_seconds=120,

@@ -1,10 +1,12 @@
 """The scheduler engine: a leader that enqueues due runs, and executors that claim and run them.
 
 `Scheduler` holds the cluster's lease row and, in one transaction per pass, writes the run rows of every
-due task and advances their `next_run_at`; it sleeps until the next due time or lease renewal, and is
-woken early by `scheduler.changed` on the bus. `RunExecutor` claims queued runs (`FOR UPDATE SKIP LOCKED`
-on PostgreSQL and MySQL; SQLite has a single writer), runs them through the runner registry, records the
-outcome, queues retries, and reports the final outcome (events, alert).
+task of every due schedule and advances those schedules' timers (`next_run_at`); it sleeps until the
+next due time or lease renewal, and is woken early by `scheduler.changed` on the bus.
+
+`RunExecutor` claims queued runs (`FOR UPDATE SKIP LOCKED` on PostgreSQL and MySQL; SQLite has a single
+writer), runs them through the runner registry, records the outcome, queues retries, and reports the
+final outcome (events, alert, result).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vwed.db.base import Base, LongText, TenantOwned, Timestamped, utcnow
 
@@ -20,11 +20,39 @@ ACTIVE_STATUSES = ("queued", "running")
 LogId = BigInteger().with_variant(Integer, "sqlite")
 
 
+class ScheduleTimer(Base):
+    """When a schedule fires next (`next_run_at`, UTC), shared by every task with that schedule and timezone.
+
+    The leader advances one row per schedule instead of one per task, so thousands of tasks falling due
+    in the same second cost one small UPDATE. A task takes part from its `active_from` on.
+    """
+
+    __tablename__ = "platform_schedule_timers"
+
+    schedule_key: Mapped[str] = mapped_column(String(24), primary_key=True)
+    schedule_type: Mapped[str] = mapped_column(String(10))
+    cron_expression: Mapped[str | None] = mapped_column(String(100), default=None)
+    time_points: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    timezone: Mapped[str] = mapped_column(String(50))
+    next_run_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 class ScheduledTask(TenantOwned, Timestamped, Base):
-    """A task of seed 004; `next_run_at` (UTC) is when the leader enqueues its next run."""
+    """A task of seed 004; its schedule's timer says when it fires next."""
 
     __tablename__ = "platform_scheduled_tasks"
-    __table_args__ = (Index("ix_platform_scheduled_tasks_due", "next_run_at", "schedule_key"),)
+    # Covers everything the leader reads of a task when its schedule falls due, so a burst of runs
+    # reads only this index, not the (wide) task rows.
+    __table_args__ = (
+        Index(
+            "ix_platform_scheduled_tasks_schedule",
+            "schedule_key",
+            "is_enabled",
+            "active_from",
+            "overlap_policy",
+            "tenant_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_name: Mapped[str] = mapped_column(String(100))
@@ -49,10 +77,16 @@ class ScheduledTask(TenantOwned, Timestamped, Base):
     last_run_status: Mapped[str | None] = mapped_column(String(10), default=None)
     last_run_message: Mapped[str | None] = mapped_column(Text, default=None)
 
-    next_run_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     schedule_key: Mapped[str] = mapped_column(String(24), default="")
+    active_from: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     overlap_policy: Mapped[str] = mapped_column(String(10), default="skip")
     timeout_seconds: Mapped[int] = mapped_column(Integer, default=60)
+
+    timer: Mapped[ScheduleTimer | None] = relationship(
+        primaryjoin="foreign(ScheduledTask.schedule_key) == ScheduleTimer.schedule_key",
+        viewonly=True,
+        lazy="selectin",
+    )
 
 
 class TaskLog(Base):

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
     Table,
     and_,
     case,
@@ -30,14 +29,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from vwed.db.base import TenantScope
-from vwed.scheduler.models import ACTIVE_STATUSES, ScheduledTask, SchedulerLease, TaskLog
+from vwed.scheduler.models import ACTIVE_STATUSES, ScheduledTask, SchedulerLease, ScheduleTimer, TaskLog
 
 Tasks = cast(Table, ScheduledTask.__table__)
+Timers = cast(Table, ScheduleTimer.__table__)
 Logs = cast(Table, TaskLog.__table__)
 Leases = cast(Table, SchedulerLease.__table__)
 LEASE_NAME = "scheduler"
-# Schedule keys per UPDATE statement (an IN list).
-_KEYS_PER_UPDATE = 500
+# Schedule keys per statement (an IN list).
+_KEYS_PER_STATEMENT = 500
 
 # A fresh 32-hex trace id per inserted row, computed by the database inside INSERT ... SELECT.
 _RANDOM_HEX = {
@@ -112,16 +112,6 @@ class TaskRepository:
         )
 
 
-@dataclass(frozen=True)
-class DueGroup:
-    """Tasks sharing a schedule and a due time: their next time is computed once for all."""
-
-    schedule_key: str
-    due_at: datetime
-    count: int
-    sample_id: int
-
-
 @dataclass
 class Enqueued:
     """What one enqueue pass did: runs written per due time, and whether more are due already."""
@@ -140,11 +130,6 @@ class ClaimedRun:
 
 
 NextTime = Callable[[dict[str, Any], datetime], datetime]
-
-
-def _due(now: datetime) -> ColumnElement[bool]:
-    # A disabled task has no `next_run_at`, so the index on it alone finds every due task.
-    return Tasks.c.next_run_at <= now
 
 
 class RunQueue:
@@ -179,65 +164,54 @@ class RunQueue:
         )
 
     async def next_due_at(self) -> datetime | None:
-        """The earliest `next_run_at` of an enabled task."""
-        stmt = select(func.min(Tasks.c.next_run_at)).where(Tasks.c.is_enabled.is_(True))
-        value: datetime | None = await self.conn.scalar(stmt)
+        """The earliest `next_run_at` of any schedule."""
+        value: datetime | None = await self.conn.scalar(select(func.min(Timers.c.next_run_at)))
         return value
 
     async def enqueue_due(
         self, now: datetime, grace_cutoff: datetime, next_time: NextTime, notes: dict[str, str]
     ) -> Enqueued:
-        """Write one run row per due task and advance each task's `next_run_at`, in the caller's transaction.
+        """Write one run row per enabled task of every due schedule, and advance each schedule's timer.
 
-        A run due before `grace_cutoff` is written as `missed`, and its task jumps to its first fire time
-        at or after the cutoff; a run whose task still has one queued or running is `skipped` when the
-        task's overlap policy is `skip`. `next_time(task_row, after)` computes fire times.
+        All in the caller's transaction. A schedule due before `grace_cutoff` writes `missed` runs and
+        jumps to its first fire time at or after the cutoff; a run whose task still has one queued or
+        running is `skipped` when the task's overlap policy is `skip`. A task takes part in due times
+        from its `active_from` on. `next_time(timer_row, after)` computes fire times.
         """
+        due_timers = select(Timers).where(Timers.c.next_run_at <= now).order_by(Timers.c.next_run_at)
         if self.dialect != "sqlite":
-            await self.conn.execute(select(Tasks.c.id).where(_due(now)).with_for_update())
-        groups = [
-            DueGroup(row[0], row[1], row[2], row[3])
-            for row in await self.conn.execute(
-                select(Tasks.c.schedule_key, Tasks.c.next_run_at, func.count(), func.min(Tasks.c.id))
-                .where(_due(now))
-                .group_by(Tasks.c.schedule_key, Tasks.c.next_run_at)
-            )
-        ]
+            due_timers = due_timers.with_for_update()
+        timers = [dict(row) for row in (await self.conn.execute(due_timers)).mappings()]
         result = Enqueued()
-        if not groups:
-            return result
-        samples = {
-            row["id"]: dict(row)
-            for row in (
-                await self.conn.execute(select(Tasks).where(Tasks.c.id.in_([g.sample_id for g in groups])))
-            ).mappings()
-        }
-        await self.conn.execute(self._insert_runs(now, grace_cutoff, notes))
-        # Groups that move from the same due time to the same next time share one plain UPDATE.
-        moves: dict[tuple[datetime, datetime], list[str]] = {}
-        for group in groups:
-            task = samples[group.sample_id]
-            if group.due_at < grace_cutoff:
-                following = next_time(task, grace_cutoff - timedelta(seconds=1))
-            else:
-                following = next_time(task, group.due_at)
-            moves.setdefault((group.due_at, following), []).append(group.schedule_key)
-            result.runs += group.count
-            result.due[group.due_at] = result.due.get(group.due_at, 0) + group.count
+        by_due: dict[datetime, list[str]] = {}
+        for timer in timers:
+            by_due.setdefault(timer["next_run_at"], []).append(timer["schedule_key"])
+        for due_at, keys in by_due.items():
+            for start in range(0, len(keys), _KEYS_PER_STATEMENT):
+                batch = keys[start : start + _KEYS_PER_STATEMENT]
+                written = (
+                    await self.conn.execute(self._insert_runs(now, due_at, batch, grace_cutoff, notes))
+                ).rowcount
+                result.runs += written
+                result.due[due_at] = result.due.get(due_at, 0) + written
+        moves: dict[datetime, list[str]] = {}
+        for timer in timers:
+            due_at = timer["next_run_at"]
+            after = grace_cutoff - timedelta(seconds=1) if due_at < grace_cutoff else due_at
+            following = next_time(timer, after)
             result.behind = result.behind or following <= now
-        for (due_at, following), keys in moves.items():
-            for start in range(0, len(keys), _KEYS_PER_UPDATE):
+            moves.setdefault(following, []).append(timer["schedule_key"])
+        for following, keys in moves.items():
+            for start in range(0, len(keys), _KEYS_PER_STATEMENT):
+                batch = keys[start : start + _KEYS_PER_STATEMENT]
                 await self.conn.execute(
-                    update(Tasks)
-                    .where(
-                        Tasks.c.next_run_at == due_at,
-                        Tasks.c.schedule_key.in_(keys[start : start + _KEYS_PER_UPDATE]),
-                    )
-                    .values(next_run_at=following, updated_at=Tasks.c.updated_at)
+                    update(Timers).where(Timers.c.schedule_key.in_(batch)).values(next_run_at=following)
                 )
         return result
 
-    def _insert_runs(self, now: datetime, grace_cutoff: datetime, notes: dict[str, str]) -> Any:
+    def _insert_runs(
+        self, now: datetime, due_at: datetime, keys: list[str], grace_cutoff: datetime, notes: dict[str, str]
+    ) -> Any:
         # Tasks with a run in progress, computed once for the whole statement rather than per row.
         active = (
             select(Logs.c.task_id.label("busy_id"))
@@ -245,11 +219,16 @@ class RunQueue:
             .distinct()
             .subquery()
         )
-        missed = Tasks.c.next_run_at < grace_cutoff
-        skipped = and_(Tasks.c.overlap_policy == "skip", active.c.busy_id.is_not(None))
-        status = case((missed, literal("missed")), (skipped, literal("skipped")), else_=literal("queued"))
-        done = case((or_(missed, skipped), literal(now)), else_=None)
-        error = case((missed, literal(notes["missed"])), (skipped, literal(notes["skipped"])), else_=None)
+        stamp = now.replace(microsecond=0)
+        if due_at < grace_cutoff:
+            status: Any = literal("missed")
+            done: Any = literal(stamp)
+            error: Any = literal(notes["missed"])
+        else:
+            skipped = and_(Tasks.c.overlap_policy == "skip", active.c.busy_id.is_not(None))
+            status = case((skipped, literal("skipped")), else_=literal("queued"))
+            done = case((skipped, literal(stamp)), else_=None)
+            error = case((skipped, literal(notes["skipped"])), else_=None)
         columns = [
             "task_id",
             "tenant_id",
@@ -262,19 +241,26 @@ class RunQueue:
             "finished_at",
             "error",
         ]
-        source = select(
-            Tasks.c.id,
-            Tasks.c.tenant_id,
-            literal_column(_RANDOM_HEX[self.dialect]),
-            status,
-            literal(0),
-            literal(now.replace(microsecond=0)),
-            literal("schedule"),
-            Tasks.c.next_run_at,
-            done,
-            error,
+        source = (
+            select(
+                Tasks.c.id,
+                Tasks.c.tenant_id,
+                literal_column(_RANDOM_HEX[self.dialect]),
+                status,
+                literal(0),
+                literal(stamp),
+                literal("schedule"),
+                literal(due_at),
+                done,
+                error,
+            )
+            .select_from(Tasks.outerjoin(active, active.c.busy_id == Tasks.c.id))
+            .where(
+                Tasks.c.schedule_key.in_(keys),
+                Tasks.c.is_enabled.is_(True),
+                Tasks.c.active_from <= due_at,
+            )
         )
-        source = source.select_from(Tasks.outerjoin(active, active.c.busy_id == Tasks.c.id)).where(_due(now))
         return insert(Logs).from_select(columns, source)
 
     async def claim_runs(self, now: datetime, token: str, limit: int) -> list[ClaimedRun]:

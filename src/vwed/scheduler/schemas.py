@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from vwed.db.base import iso
 from vwed.scheduler.models import ScheduledTask, TaskLog
+from vwed.scheduler.schedule import parse_schedule
 
 ExecutionType = Literal["webhook", "script"]
 OverlapPolicy = Literal["skip", "queue"]
@@ -112,13 +113,38 @@ def task_out(task: ScheduledTask) -> dict[str, Any]:
         "is_enabled": task.is_enabled,
         "overlap_policy": task.overlap_policy,
         "timeout_seconds": task.timeout_seconds,
-        "next_run_at": utc_iso(task.next_run_at),
+        "next_run_at": utc_iso(next_run_of(task)),
         "last_run_at": iso(task.last_run_at),
         "last_run_status": task.last_run_status,
         "last_run_message": task.last_run_message,
         "created_at": iso(task.created_at),
         "updated_at": iso(task.updated_at),
     }
+
+
+def activation_time(now: datetime) -> datetime:
+    """When a task saved at `now` (aware) starts taking part: the second after the next whole second.
+
+    The margin keeps a save that commits while its schedule falls due from racing the leader: such a
+    task starts with the following due time.
+    """
+    moment = now.astimezone(UTC).replace(tzinfo=None)
+    whole = moment.replace(microsecond=0)
+    return whole + timedelta(seconds=2 if moment > whole else 1)
+
+
+def next_run_of(task: ScheduledTask) -> datetime | None:
+    """When an enabled task runs next (naive UTC): its schedule's timer, or its first due time after
+    it became active when the timer is still before that."""
+    if not task.is_enabled:
+        return None
+    timer = task.timer
+    active = task.active_from
+    if timer is not None and (active is None or timer.next_run_at >= active):
+        return timer.next_run_at
+    schedule = parse_schedule(task.schedule_type, task.cron_expression, task.time_points, task.timezone)
+    start = (active or datetime.now(UTC).replace(tzinfo=None)) - timedelta(microseconds=1)
+    return schedule.next_after(start.replace(tzinfo=UTC)).replace(tzinfo=None)
 
 
 def utc_iso(value: datetime | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Rules of scheduled tasks: validation, `next_run_at` upkeep, run-now, and the report of a final outcome."""
+"""Rules of scheduled tasks: validation, schedule timers, run-now, and the report of a final outcome."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vwed.auth.service import Principal
@@ -19,11 +21,11 @@ from vwed.errors import BadRequest, Forbidden, NotFound
 from vwed.i18n import Lang, translate
 from vwed.notify.service import NotifyService
 from vwed.scheduler.engine import CHANGED, RUNS_QUEUED, naive
-from vwed.scheduler.models import ScheduledTask, TaskLog
+from vwed.scheduler.models import ScheduledTask, ScheduleTimer, TaskLog
 from vwed.scheduler.repository import TaskRepository
 from vwed.scheduler.runners import RunOutcome, register_runner
 from vwed.scheduler.schedule import MAX_PREVIEW, Schedule, ScheduleError, parse_schedule, zone
-from vwed.scheduler.schemas import SchedulePreview, TaskCreate, TaskUpdate
+from vwed.scheduler.schemas import SchedulePreview, TaskCreate, TaskUpdate, activation_time, next_run_of
 from vwed.scheduler.sdk_docs import SDK_DOCS
 
 __all__ = ["SDK_DOCS", "RunReporter", "TaskService", "preview", "register_runner"]
@@ -128,11 +130,9 @@ class TaskService:
         schedule = _schedule_of(values, self.settings.default_timezone)
         _check_execution(values)
         task = ScheduledTask(**values, tenant_id=tenant_id)
-        self._apply_schedule(task, schedule)
+        await self._apply_schedule(task, schedule, restart=True)
         self.session.add(task)
-        await self.session.commit()
-        await self.bus.publish(CHANGED, {"task_id": task.id})
-        return task
+        return await self._saved(task)
 
     async def update(self, task_id: int, body: TaskUpdate) -> ScheduledTask:
         """Change any fields; a changed schedule or re-enabling moves `next_run_at`."""
@@ -158,20 +158,18 @@ class TaskService:
         )
         for column, value in changes.items():
             setattr(task, column, value)
-        if reschedule or "is_enabled" in changes:
-            self._apply_schedule(task, schedule)
-        await self.session.commit()
-        await self.bus.publish(CHANGED, {"task_id": task.id})
-        return task
+        await self._apply_schedule(task, schedule, restart=reschedule)
+        return await self._saved(task)
 
     async def toggle(self, task_id: int, wanted: bool | None) -> ScheduledTask:
         """Enable or disable a task (flip when `wanted` is None)."""
         task = await self.get(task_id)
-        task.is_enabled = (not task.is_enabled) if wanted is None else wanted
-        self._apply_schedule(task, _schedule_of(self._values(task), self.settings.default_timezone))
-        await self.session.commit()
-        await self.bus.publish(CHANGED, {"task_id": task.id})
-        return task
+        enabled = (not task.is_enabled) if wanted is None else wanted
+        restart = enabled and not task.is_enabled
+        task.is_enabled = enabled
+        schedule = _schedule_of(self._values(task), self.settings.default_timezone)
+        await self._apply_schedule(task, schedule, restart=restart)
+        return await self._saved(task)
 
     async def delete(self, task_id: int) -> str:
         """Delete a task and its queued runs; a run in progress finishes and is then removed."""
@@ -212,8 +210,9 @@ class TaskService:
         """The task's next `count` fire times in its timezone, with its description."""
         task = await self.get(task_id)
         schedule = _schedule_of(self._values(task), self.settings.default_timezone)
-        start = task.next_run_at.replace(tzinfo=UTC) if task.next_run_at else datetime.now(UTC)
-        times = [start.astimezone(zone(schedule.timezone))] if task.next_run_at else []
+        first = next_run_of(task)
+        start = first.replace(tzinfo=UTC) if first else datetime.now(UTC)
+        times = [start.astimezone(zone(schedule.timezone))] if first else []
         times += schedule.upcoming(start, count - len(times))
         return {
             "task_id": task.id,
@@ -226,14 +225,44 @@ class TaskService:
     def _values(self, task: ScheduledTask) -> dict[str, Any]:
         return {f: getattr(task, f) for f in SCHEDULE_FIELDS}
 
-    def _apply_schedule(self, task: ScheduledTask, schedule: Schedule) -> None:
+    async def _saved(self, task: ScheduledTask) -> ScheduledTask:
+        await self.session.commit()
+        await self.session.refresh(task, attribute_names=["timer"])
+        await self.bus.publish(CHANGED, {"task_id": task.id})
+        return task
+
+    async def _apply_schedule(self, task: ScheduledTask, schedule: Schedule, *, restart: bool) -> None:
+        """Store the normalised schedule; on `restart`, the task takes part in due times from now on."""
         task.schedule_type = schedule.schedule_type
         task.cron_expression = schedule.cron_expression
         task.time_points = list(schedule.time_points) if schedule.schedule_type == "simple" else None
         task.timezone = schedule.timezone
         task.schedule_key = schedule.key
-        enabled = task.is_enabled is not False
-        task.next_run_at = naive(schedule.next_after(datetime.now(UTC))) if enabled else None
+        if restart or task.active_from is None:
+            task.active_from = activation_time(datetime.now(UTC))
+        if task.is_enabled is not False:
+            await self._ensure_timer(schedule)
+
+    async def _ensure_timer(self, schedule: Schedule) -> None:
+        """Create the schedule's timer unless it exists (concurrent creators are ignored, not failed)."""
+        if await self.session.get(ScheduleTimer, schedule.key) is not None:
+            return
+        values = {
+            "schedule_key": schedule.key,
+            "schedule_type": schedule.schedule_type,
+            "cron_expression": schedule.cron_expression,
+            "time_points": list(schedule.time_points) or None,
+            "timezone": schedule.timezone,
+            "next_run_at": naive(schedule.next_after(datetime.now(UTC))),
+        }
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            stmt: Any = postgresql.insert(ScheduleTimer).values(values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(ScheduleTimer).values(values).on_conflict_do_nothing()
+        else:
+            stmt = insert(ScheduleTimer).values(values).prefix_with("IGNORE")
+        await self.session.execute(stmt)
 
 
 class RunReporter:

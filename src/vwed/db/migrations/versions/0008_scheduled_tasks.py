@@ -1,4 +1,4 @@
-"""Scheduled tasks: tasks, run logs (the durable run queue) and the scheduler's leader lease.
+"""Scheduled tasks: tasks, schedule timers, run logs (the durable run queue) and the leader lease.
 
 Revision ID: 0008
 Revises: 0007
@@ -47,17 +47,26 @@ def upgrade() -> None:
         sa.Column("last_run_at", sa.DateTime(), nullable=True),
         sa.Column("last_run_status", sa.String(10), nullable=True),
         sa.Column("last_run_message", sa.Text(), nullable=True),
-        sa.Column("next_run_at", sa.DateTime(), nullable=True),
         sa.Column("schedule_key", sa.String(24), nullable=False),
+        sa.Column("active_from", sa.DateTime(), nullable=True),
         sa.Column("overlap_policy", sa.String(10), nullable=False),
         sa.Column("timeout_seconds", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_platform_scheduled_tasks_tenant_id", "platform_scheduled_tasks", ["tenant_id"])
-    op.create_index(
-        "ix_platform_scheduled_tasks_due", "platform_scheduled_tasks", ["next_run_at", "schedule_key"]
+    op.create_index("ix_platform_scheduled_tasks_schedule_key", "platform_scheduled_tasks", ["schedule_key"])
+
+    op.create_table(
+        "platform_schedule_timers",
+        sa.Column("schedule_key", sa.String(24), primary_key=True),
+        sa.Column("schedule_type", sa.String(10), nullable=False),
+        sa.Column("cron_expression", sa.String(100), nullable=True),
+        sa.Column("time_points", sa.JSON(), nullable=True),
+        sa.Column("timezone", sa.String(50), nullable=False),
+        sa.Column("next_run_at", sa.DateTime(), nullable=False),
     )
+    op.create_index("ix_platform_schedule_timers_next_run_at", "platform_schedule_timers", ["next_run_at"])
 
     op.create_table(
         "platform_task_logs",
@@ -95,4 +104,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("platform_scheduler_leases")
     op.drop_table("platform_task_logs")
+    op.drop_table("platform_schedule_timers")
     op.drop_table("platform_scheduled_tasks")
