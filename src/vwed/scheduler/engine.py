@@ -231,6 +231,7 @@ class Scheduler:
 
 
 Reporter = Callable[[dict[str, Any], dict[str, Any], str, str | None, datetime], Awaitable[None]]
+Deliverer = Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], Awaitable[str]]
 
 
 class RunExecutor:
@@ -243,11 +244,13 @@ class RunExecutor:
         bus: Bus,
         report: Reporter,
         clock: Clock | None = None,
+        deliver: Deliverer | None = None,
     ) -> None:
         self.db = Transactions(engine)
         self.settings = settings
         self.bus = bus
         self.report = report
+        self.deliver = deliver
         self.clock = clock or SystemClock()
         self.node = f"exec-{os.getpid()}-{secrets.token_hex(4)}"
         self.http = guarded_client(EgressPolicy.parse(settings.egress_allow), follow_redirects=False)
@@ -379,6 +382,7 @@ class RunExecutor:
             retry_count=run["retry_count"],
             scheduled_at=run["scheduled_at"],
             http=self.http,
+            params=run.get("input_params"),
         )
         try:
             return await asyncio.wait_for(runner(context), timeout=task["timeout_seconds"] + 5)
@@ -393,7 +397,11 @@ class RunExecutor:
     async def finish(
         self, run: dict[str, Any], task: dict[str, Any], outcome: RunOutcome, started: float
     ) -> None:
-        """Record the outcome, queue a retry when attempts remain, else report the final outcome."""
+        """Push a successful run's `result`, record the outcome (with the delivery summary in its output),
+        queue a retry when attempts remain, else report the final outcome."""
+        if outcome.ok and outcome.result is not None and self.deliver is not None:
+            summary = await self.deliver(task, run, outcome.result)
+            outcome = RunOutcome(True, (outcome.output or "") + summary, None, outcome.result)
         now = self.clock.now()
         cap = self.settings.task_output_max_chars
         output = excerpt(outcome.output, cap) if outcome.output else None

@@ -51,7 +51,7 @@ class ScheduledTask(TenantOwned, Timestamped, Base):
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime, default=None, index=True)
     schedule_key: Mapped[str] = mapped_column(String(64), default="")
     overlap_policy: Mapped[str] = mapped_column(String(10), default="skip")
-    timeout_seconds: Mapped[int] = mapped_column(Integer, default=60)
+    timeout_seconds: Mapped[int] = mapped_column(Integer, default=300)
 
 
 class TaskLog(Base):
@@ -81,6 +81,7 @@ class TaskLog(Base):
     not_before: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    input_params: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class SchedulerLease(Base):

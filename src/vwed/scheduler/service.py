@@ -14,18 +14,17 @@ from vwed.auth.service import Principal
 from vwed.bus import Bus
 from vwed.config import Settings
 from vwed.db.base import TenantScope, utcnow
-from vwed.errors import BadRequest, Forbidden, NotFound, Unavailable
+from vwed.errors import BadRequest, Forbidden, NotFound
 from vwed.i18n import Lang, translate
 from vwed.notify.service import NotifyService
 from vwed.scheduler.engine import CHANGED, RUNS_QUEUED, naive
 from vwed.scheduler.models import ScheduledTask, TaskLog
 from vwed.scheduler.repository import TaskRepository
-from vwed.scheduler.runners import register_runner, runner_for
+from vwed.scheduler.runners import register_runner
 from vwed.scheduler.schedule import MAX_PREVIEW, Schedule, ScheduleError, parse_schedule
 from vwed.scheduler.schemas import SchedulePreview, TaskCreate, TaskUpdate
-from vwed.scheduler.sdk_docs import SDK_DOCS
 
-__all__ = ["SDK_DOCS", "RunReporter", "TaskService", "preview", "register_runner"]
+__all__ = ["RunReporter", "TaskService", "preview", "register_runner"]
 
 log = logging.getLogger("vwed.scheduler")
 
@@ -191,8 +190,11 @@ class TaskService:
         await self.bus.publish(CHANGED, {"task_id": task_id})
         return name
 
-    async def run_now(self, task_id: int) -> TaskLog:
-        """Queue a run of the task at once (even when disabled); return its log row with the trace id."""
+    async def run_now(self, task_id: int, params: dict[str, Any] | None = None) -> TaskLog:
+        """Queue a run of the task at once (even when disabled); return its log row with the trace id.
+
+        `params` override the task's `input_params` for this run only.
+        """
         task = await self.get(task_id)
         now = utcnow()
         run = TaskLog(
@@ -203,6 +205,7 @@ class TaskService:
             trigger="manual",
             scheduled_at=now,
             created_at=now,
+            input_params=params,
         )
         self.session.add(run)
         await self.session.commit()
@@ -244,12 +247,6 @@ class TaskService:
         task.next_run_at = naive(schedule.next_after(datetime.now(UTC))) if enabled else None
 
 
-def ensure_script_runtime() -> None:
-    """Raise `Unavailable` unless a script runner is registered (the sandboxed runtime)."""
-    if runner_for("script") is None:
-        raise Unavailable("script_runtime_unavailable")
-
-
 class RunReporter:
     """Tells the world how a run ended for good: platform events on the bus, and the failure alert."""
 
@@ -280,6 +277,28 @@ class RunReporter:
         await self.bus.publish(f"event.{kind}", event)
         if status != "success" and task["alert_on_failure"] and task["alert_webhook"]:
             await self.alert(task, run, error)
+
+    async def deliver(self, task: dict[str, Any], run: dict[str, Any], result: dict[str, Any]) -> str:
+        """Send a successful run's `result` to the task's channels and WeCom app; the summary for its log.
+
+        Each delivery is also recorded by the notification layer under the run's trace id.
+        """
+        channels = list(task["notify_channels"] or [])
+        app_id = task["notify_wecom_app_id"]
+        if not channels and app_id is None:
+            return ""
+        async with self.sessions() as session:
+            notify = NotifyService(session, self.settings, TenantScope(tenant_id=task["tenant_id"]))
+            outcomes = await notify.send_result(
+                channels, result, wecom_app_id=app_id, trace_id=run["trace_id"]
+            )
+        lines = [
+            translate(
+                "delivery_line", "zh", target=o.target, state="OK" if o.ok else "FAILED", message=o.message
+            )
+            for o in outcomes
+        ]
+        return "\n" + "\n".join(lines) + "\n"
 
     async def alert(self, task: dict[str, Any], run: dict[str, Any], error: str | None) -> None:
         """Send the failure alert to the task's `alert_webhook` through the notification layer."""
