@@ -126,10 +126,18 @@ class ReadOnlyQueries:
 
     async def _server(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         mysql = self.engine.dialect.name == "mysql"
+        mariadb = bool(getattr(self.engine.dialect, "is_mariadb", False))
+        # MariaDB and MySQL name the statement timeout differently (seconds vs milliseconds).
+        limit = (
+            f"max_statement_time = {self.timeout:g}"
+            if mariadb
+            else f"max_execution_time = {int(self.timeout * 1000)}"
+        )
+        unlimit = "max_statement_time = 0" if mariadb else "max_execution_time = 0"
         async with self.engine.connect() as conn:
             try:
                 if mysql:
-                    await conn.execute(text(f"SET SESSION max_execution_time = {int(self.timeout * 1000)}"))
+                    await conn.execute(text(f"SET SESSION {limit}"))
                     await conn.execute(text("SET TRANSACTION READ ONLY"))
                 else:
                     await conn.execute(text("SET TRANSACTION READ ONLY"))
@@ -140,7 +148,7 @@ class ReadOnlyQueries:
                         params,
                     )
                 ).scalar()
-                for table in _plan_tables(plan):
+                for table in plan_tables(plan):
                     if table.lower() not in self.tables:
                         raise SdkRefused(f"db_query: 表 {table} 未开放给脚本 (not exposed)")
                 result = await conn.execute(text(sql), params)
@@ -149,18 +157,23 @@ class ReadOnlyQueries:
                 message = str(getattr(exc, "orig", exc))
                 if "read-only" in message or "READ ONLY" in message:
                     raise SdkRefused(self._reason("readonly", ["write"])) from None
-                if "timeout" in message or "max_execution_time" in message:
+                if "timeout" in message or "max_execution_time" in message or "max_statement_time" in message:
                     raise SdkRefused(self._reason("interrupted", [])) from None
                 raise SdkRefused(f"db_query 失败: {message.splitlines()[0]}") from None
             finally:
                 await conn.rollback()
+                if mysql:
+                    await conn.execute(text(f"SET SESSION {unlimit}"))
+                    await conn.commit()
         return self._capped([{k: _plain(v) for k, v in row.items()} for row in rows])
 
 
-def _plan_tables(plan: Any) -> Iterator[str]:
+def plan_tables(plan: Any) -> Iterator[str]:
     """Every table name in an EXPLAIN JSON plan (PostgreSQL `Relation Name`, MySQL `table_name`)."""
-    if isinstance(plan, str):
-        plan = json.loads(plan)
+    yield from _plan_tables(json.loads(plan) if isinstance(plan, str) else plan)
+
+
+def _plan_tables(plan: Any) -> Iterator[str]:
     if isinstance(plan, dict):
         for key, value in plan.items():
             if key in ("Relation Name", "table_name") and isinstance(value, str):

@@ -54,7 +54,7 @@ class SecretService:
                 raise Forbidden("secret_tenant_forbidden")
             tenant_id = self.scope.tenant_id
         if await self._find(tenant_id, body.key) is not None:
-            raise Conflict("secret_exists", key=body.key)
+            raise Conflict("secret_exists", name=body.key)
         secret = Secret(
             tenant_id=tenant_id,
             secret_key=body.key,

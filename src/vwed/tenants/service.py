@@ -93,7 +93,7 @@ class TenantService:
         self._admin()
         config = await self._config(tenant_id, app_code, key)
         if config is None:
-            raise NotFound("tenant_config_not_found", tenant_id=tenant_id, app_code=app_code, key=key)
+            raise NotFound("tenant_config_not_found", tenant_id=tenant_id, app_code=app_code, name=key)
         await self.session.delete(config)
         await self.session.commit()
 
