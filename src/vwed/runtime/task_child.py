@@ -447,20 +447,28 @@ MS_REC = 16384
 MS_PRIVATE = 1 << 18
 
 
-def enter_namespaces(workdir: str, disk_bytes: int, uid: int, deps: str | None) -> None:
-    """L3: new network (no interfaces but a down loopback), mount and IPC namespaces; the work dir is a
-    size-capped tmpfs, and a dependency environment is bind-mounted read-only at `.deps` inside it."""
+RUN_TMP = "/tmp"  # noqa: S108 - a private tmpfs in the run's own mount namespace
+
+
+def enter_namespaces(disk_bytes: int, uid: int, deps: str | None) -> None:
+    """L3: new network (no interfaces but a down loopback), mount and IPC namespaces; `/tmp` becomes a
+    private size-capped tmpfs and the run's cwd (hiding the host's /tmp), and a dependency environment is
+    bind-mounted read-only at `/tmp/.deps`."""
     c = libc()
     _check(c.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "!unshare")
     _check(c.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "!mount private")
+    # The environment may live below the host's /tmp, which the tmpfs is about to hide: hold it open.
+    source = os.open(deps, os.O_PATH | os.O_DIRECTORY) if deps else -1
     owner = f",uid={uid},gid={uid}" if uid else ""
     options = f"size={max(disk_bytes, 4096)},mode=0700{owner}".encode()
-    _check(c.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), "!mount tmpfs")
-    os.chdir(workdir)
-    if deps:
-        target = os.path.join(workdir, ".deps")
+    _check(c.mount(b"tmpfs", RUN_TMP.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), "!mount tmpfs")
+    os.chdir(RUN_TMP)
+    if source >= 0:
+        target = os.path.join(RUN_TMP, ".deps")
         os.mkdir(target, 0o755)
-        _check(c.mount(deps.encode(), target.encode(), None, MS_BIND | MS_REC, None), "!mount deps")
+        held = f"/proc/self/fd/{source}".encode()
+        _check(c.mount(held, target.encode(), None, MS_BIND | MS_REC, None), "!mount deps")
+        os.close(source)
         flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV
         _check(c.mount(None, target.encode(), None, flags, None), "!remount deps")
 
@@ -680,7 +688,7 @@ def apply_layers(request: dict[str, Any], parent: int) -> dict[str, str]:
     deps = sandbox.get("deps")
     layers = {"L0": "on", "L1": "off", "L2": "off", "L3": "off"}
     if sandbox.get("namespaces"):
-        enter_namespaces(workdir, int(sandbox.get("disk_bytes") or 0), uid, deps)
+        enter_namespaces(int(sandbox.get("disk_bytes") or 0), uid, deps)
         layers["L3"] = "on"
     elif uid:
         os.chown(workdir, uid, uid)
@@ -688,8 +696,8 @@ def apply_layers(request: dict[str, Any], parent: int) -> dict[str, str]:
         drop_user(uid, parent)
         layers["L1"] = "on"
     if sandbox.get("landlock") or sandbox.get("seccomp"):
-        # Relative to the work dir (the cwd): its absolute path may not be searchable by the run's uid.
-        extra = [".deps"] if deps and layers["L3"] == "on" else ([deps] if deps else [])
+        # The cwd by a relative name: the absolute path of a host work dir may not be searchable by the uid.
+        extra = [f"{RUN_TMP}/.deps"] if deps and layers["L3"] == "on" else ([deps] if deps else [])
         if sandbox.get("landlock"):
             abi = apply_landlock(read_paths(extra), [".", "/dev/null"])
             layers["landlock"] = f"abi {abi}"

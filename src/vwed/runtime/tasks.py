@@ -25,6 +25,7 @@ from typing import Any
 from vwed.runtime import task_child
 from vwed.runtime.framing import FrameProtocol
 from vwed.runtime.launcher import ChildEntry, Launcher, Limits, SpawnLauncher, kill_group, make_launcher
+from vwed.runtime.task_child import RUN_TMP
 
 log = logging.getLogger("vwed.runtime.tasks")
 
@@ -270,7 +271,7 @@ class TaskRuntime:
             kind = message.get("t")
             if kind == "ready":
                 layers = message.get("layers") or {}
-                deps = [".deps" if in_namespace else spec.deps_path] if spec.deps_path else []
+                deps = [f"{RUN_TMP}/.deps" if in_namespace else spec.deps_path] if spec.deps_path else []
                 run.protocol.send(
                     {
                         "t": "run",
