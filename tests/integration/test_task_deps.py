@@ -27,7 +27,9 @@ def build_wheel(folder: Path, name: str = "vwedtinypkg", version: str = "0.1.0")
     files = {
         f"{name}/__init__.py": "def greet():\n    return 'hello from the wheel'\n",
         f"{name}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-        f"{name}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{name}-{version}.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
     }
     record = []
     for path, content in files.items():
