@@ -51,6 +51,12 @@ def register_runner(execution_type: str, runner: Runner) -> None:
     _RUNNERS[execution_type] = runner
 
 
+def unregister_runner(execution_type: str, runner: Runner) -> None:
+    """Remove `runner` for `execution_type` if it is still the registered one (its owner is stopping)."""
+    if _RUNNERS.get(execution_type) == runner:
+        del _RUNNERS[execution_type]
+
+
 def runner_for(execution_type: str) -> Runner | None:
     """The runner of `execution_type`, if one is registered."""
     return _RUNNERS.get(execution_type)

@@ -25,7 +25,7 @@ from vwed.i18n import Lang, translate
 from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.notify.service import NotifyService, renders_of
 from vwed.runtime.tasks import RunSpec, TaskLimits, TaskRunResult, TaskRuntime
-from vwed.scheduler.runners import RunContext, RunOutcome, register_runner
+from vwed.scheduler.runners import RunContext, RunOutcome, register_runner, unregister_runner
 from vwed.sdk.broker import RunIdentity, SdkBroker, SharedClients
 from vwed.sdk.dbquery import ReadOnlyQueries, exposed_tables
 from vwed.sdk.deps import DepsCache
@@ -97,8 +97,9 @@ class TaskScripts:
         register_runner("script", self.run_task)
 
     async def stop(self) -> None:
-        """Stop the zygote and close the shared clients."""
+        """Stop being the `script` runner, stop the zygote and close the shared clients."""
         self.started = False
+        unregister_runner("script", self.run_task)
         await self.runtime.stop()
         await self.clients.http.aclose()
         if self.clients.ai is not None:
