@@ -34,6 +34,7 @@ def settings(backend: str, tmp_path: Path) -> Settings:
         task_output_bytes=64 * 1024,
         task_disk_bytes=4 * 1024**2,
         db_query_tables="sales,platform_secrets",
+        sdk_http_max_bytes=64 * 1024,
         scheduler_enabled=False,
     )
 
@@ -212,3 +213,21 @@ async def test_a_tenant_task_cannot_read_another_tenants_variables(client: httpx
     assert "None" in (await run_now(client, again["id"]))["output"]
     probe = await try_script(client, "db_query('SELECT * FROM platform_script_vars')", tenant_id="tenant-b")
     assert_failed(probe, "未开放")
+
+
+async def test_http_bodies_over_the_cap_are_refused_and_post_sends_json(client: httpx.AsyncClient) -> None:
+    service = FastAPI()
+
+    @service.get("/big")
+    async def big() -> dict[str, str]:
+        return {"blob": "x" * 200_000}
+
+    @service.post("/echo")
+    async def echo(body: dict[str, Any]) -> dict[str, Any]:
+        return {"got": body}
+
+    async with LocalServer(service) as server:
+        too_big = await try_script(client, f"http_get({server.url + '/big'!r})")
+        posted = await try_script(client, f"result = http_post({server.url + '/echo'!r}, json={{'a': 1}})")
+    assert_failed(too_big, "第 1 行", "65536", "size cap")
+    assert posted["result"] == {"got": {"a": 1}}

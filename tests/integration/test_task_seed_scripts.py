@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.fakes.dingtalk import FakeDingTalk
 from tests.fakes.openai_compat import FakeOpenAI
+from tests.fakes.wecom import FakeWecom
 from tests.integration.task_helpers import (
     AI_KEY,
     SEED_BASIC,
@@ -115,3 +118,53 @@ async def test_a_run_without_result_sends_nothing(
     run = await run_now(client, task["id"])
     assert run["status"] == "success", run
     assert ding.received == []
+
+
+async def test_dingtalk_and_wecom_functions_send_markdown_directly(
+    client: httpx.AsyncClient, fakes: tuple[FakeOpenAI, FakeDingTalk, str, str]
+) -> None:
+    ding, url = fakes[1], fakes[3]
+    wecom = FakeWecom()
+    async with LocalServer(wecom.app) as server:
+        source = (
+            f"a = dingtalk({url!r}, '**库存告警**', title='告警')\n"
+            f"b = wecom({wecom.url(server.url)!r}, '**库存告警**')\n"
+            "print(a['ok'], b['ok'])\n"
+        )
+        response = await client.post("/api/scheduled-tasks/test-script", json={"script_content": source})
+    data = response.json()["data"]
+    assert data["output"] == "True True\n", data
+    assert ding.received == [{"msgtype": "markdown", "markdown": {"title": "告警", "text": "**库存告警**"}}]
+    assert wecom.received == [{"msgtype": "markdown", "markdown": {"content": "**库存告警**"}}]
+
+
+async def test_test_script_sends_the_result_only_when_asked(
+    client: httpx.AsyncClient, fakes: tuple[FakeOpenAI, FakeDingTalk, str, str]
+) -> None:
+    ding, url = fakes[1], fakes[3]
+    channel_id = await channel(client, url)
+    body = {"script_content": SEED_SALES, "notify_channels": [channel_id]}
+    dry = (await client.post("/api/scheduled-tasks/test-script", json=body)).json()["data"]
+    assert dry["messages"]["dingtalk_bot"]["msg_type"] == "actionCard"
+    assert dry["deliveries"] == []
+    assert ding.received == []
+    sent = (await client.post("/api/scheduled-tasks/test-script", json={**body, "send": True})).json()["data"]
+    assert [d["ok"] for d in sent["deliveries"]] == [True]
+    assert [m["msgtype"] for m in ding.received] == ["actionCard"]
+
+
+async def test_output_is_streamed_live_on_the_bus(
+    client: httpx.AsyncClient, app: FastAPI, fakes: tuple[FakeOpenAI, FakeDingTalk, str, str]
+) -> None:
+    task = await create_task(client, "time.sleep(0.5)\nprint('first')\nlog('second')")
+    response = await client.post(f"/api/scheduled-tasks/{task['id']}/run")
+    trace_id = response.json()["data"]["trace_id"]
+    subscription = await app.state.bus.subscribe(f"task.output.{trace_id}")
+    lines = []
+    async with asyncio.timeout(20):
+        async for message in subscription:
+            lines.append(message.data["text"])
+            if len(lines) == 2:
+                break
+    assert lines[0] == "first\n"
+    assert lines[1].endswith("] second\n")
