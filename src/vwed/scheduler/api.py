@@ -10,8 +10,7 @@ from vwed.errors import Forbidden, Unavailable
 from vwed.i18n import translate
 from vwed.scheduler import schemas
 from vwed.scheduler.service import TaskService, preview
-from vwed.sdk.dbquery import NEVER_EXPOSED, exposed_tables
-from vwed.sdk.service import TaskScripts, sdk_docs
+from vwed.sdk.service import NEVER_EXPOSED, TaskScripts, exposed_tables, sdk_docs
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, SettingsDep, ok
 
 router = APIRouter(prefix="/api/scheduled-tasks", tags=["scheduled tasks"])

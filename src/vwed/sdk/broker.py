@@ -22,7 +22,7 @@ from vwed.db.base import TenantScope, utcnow
 from vwed.errors import VwedError
 from vwed.i18n import translate
 from vwed.notify.service import NotifyService
-from vwed.runtime.tasks import SdkRefused
+from vwed.runtime.service import SdkRefused
 from vwed.sdk.dbquery import ReadOnlyQueries
 from vwed.sdk.models import ScriptVar
 from vwed.secrets.service import SecretService

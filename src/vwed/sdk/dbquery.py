@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from vwed.runtime.tasks import SdkRefused
+from vwed.runtime.service import SdkRefused
 
 NEVER_EXPOSED = frozenset(
     {

@@ -1,4 +1,4 @@
-"""The SDK reference, generated from the docstrings of the functions a run gets (`vwed.runtime.task_child`).
+"""The SDK reference, generated from the docstrings of the functions a run gets (`runtime.task_child`).
 
 Each docstring has an English summary, a `zh:` line and an `Example:` block; the same data feeds
 `GET /api/scheduled-tasks/sdk-docs` and the Markdown page `docs/tasks/sdk-reference.md`.
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from vwed.runtime import task_child
+from vwed.runtime.service import PRELOADED, SDK_FUNCTIONS, SDK_VARIABLES
 
 GROUPS = {
     "log": "log",
@@ -74,15 +74,14 @@ def entry_of(fn: Callable[..., Any]) -> dict[str, str]:
 def sdk_docs() -> dict[str, Any]:
     """The whole reference: functions by group, variables, preloaded modules and `result` formats."""
     functions: dict[str, list[dict[str, str]]] = {}
-    for fn in task_child.SDK_FUNCTIONS:
+    for fn in SDK_FUNCTIONS:
         functions.setdefault(GROUPS.get(fn.__name__, "other"), []).append(entry_of(fn))
     return {
         "functions": functions,
         "variables": {
-            name: {"description": zh, "description_en": en}
-            for name, (en, zh) in task_child.SDK_VARIABLES.items()
+            name: {"description": zh, "description_en": en} for name, (en, zh) in SDK_VARIABLES.items()
         },
-        "modules": list(task_child.PRELOADED),
+        "modules": list(PRELOADED),
         "result": {
             "description": "脚本设置 result 变量后,成功运行的结果推送到任务的通知渠道",
             "description_en": "A successful run's `result` dict is pushed to the task's channels",

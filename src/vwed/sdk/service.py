@@ -24,15 +24,15 @@ from vwed.errors import BadRequest, Unavailable
 from vwed.i18n import Lang, translate
 from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.notify.service import NotifyService, renders_of
-from vwed.runtime.tasks import RunSpec, TaskLimits, TaskRunResult, TaskRuntime
+from vwed.runtime.service import RunSpec, TaskLimits, TaskRunResult, TaskRuntime
 from vwed.scheduler.runners import RunContext, RunOutcome, register_runner, unregister_runner
 from vwed.sdk.broker import RunIdentity, SdkBroker, SharedClients
-from vwed.sdk.dbquery import ReadOnlyQueries, exposed_tables
+from vwed.sdk.dbquery import NEVER_EXPOSED, ReadOnlyQueries, exposed_tables
 from vwed.sdk.deps import DepsCache
 from vwed.sdk.docs import sdk_docs, sdk_markdown
 from vwed.secrets.service import mask_values
 
-__all__ = ["TaskScripts", "sdk_docs", "sdk_markdown"]
+__all__ = ["NEVER_EXPOSED", "TaskScripts", "exposed_tables", "sdk_docs", "sdk_markdown"]
 
 OUTPUT_CHANNEL = "task.output.{trace_id}"
 
