@@ -65,8 +65,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 def settings(backend: str, tmp_path: Path, server_databases: dict[str, str]) -> Settings:
     """Settings for one test: its own data dir, the back end's database, a known admin token.
 
-    The scheduler and run executor are off: tests of other features must not race them (the fixture
-    empties every table after start-up); scheduler tests switch them on.
+    The scheduler and run executor are off, so tests of other features neither wait for nor race
+    them; scheduler tests switch them on.
     """
     url = None if backend == "sqlite" else server_databases[backend]
     return Settings(

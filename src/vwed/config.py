@@ -79,6 +79,23 @@ class Settings(BaseSettings):
     script_heartbeat_seconds: float = Field(default=5.0, gt=0)
     # DESIGN.md "Sandbox": tenant-owned scripts fail closed on an L0-only node unless an admin opts in.
     allow_l0_tenant_scripts: bool = False
+    # sandboxed task runs (seed 004 scripts); see docs/tasks/security.md
+    task_launcher: Literal["zygote", "spawn"] = "zygote"
+    task_sandbox: Literal["auto", "L0"] = "auto"
+    task_allow_l0_for_tenants: bool = False
+    task_run_uid_base: int = Field(default=62000, ge=1000)
+    task_memory_bytes: int = Field(default=512 * 1024**2, ge=64 * 1024**2)
+    task_output_bytes: int = Field(default=1024**2, ge=1024)
+    task_disk_bytes: int = Field(default=64 * 1024**2, ge=1024**2)
+    task_deps_index_url: str | None = None
+    task_deps_timeout: float = Field(default=300.0, gt=0)
+    ai_models: str = ""
+    ai_timeout: float = Field(default=60.0, gt=0)
+    sdk_http_timeout: float = Field(default=15.0, gt=0)
+    sdk_http_max_bytes: int = Field(default=2 * 1024**2, ge=1024)
+    db_query_tables: str = ""
+    db_query_timeout: float = Field(default=5.0, gt=0)
+    db_query_max_rows: int = Field(default=1000, ge=1)
 
     @field_validator("data_dir")
     @classmethod
@@ -96,6 +113,25 @@ class Settings(BaseSettings):
     def run_dir(self) -> Path:
         """Private working directories of running script processes."""
         return self.data_dir / "run"
+
+    @property
+    def task_run_dir(self) -> Path:
+        """Private working directories of sandboxed task runs."""
+        return self.data_dir / "task-runs"
+
+    @property
+    def task_deps_dir(self) -> Path:
+        """Cached dependency environments of task scripts, one per distinct requirement set."""
+        return self.data_dir / "task-deps"
+
+    def ai_model_for(self, name: str | None) -> str:
+        """The endpoint's model for a name scripts use (`VWED_AI_MODELS`: `alias=model,...`)."""
+        wanted = name or self.ai_model
+        for pair in self.ai_models.split(","):
+            alias, sep, model = pair.partition("=")
+            if sep and alias.strip() == wanted:
+                return model.strip()
+        return wanted
 
     @property
     def backup_dir(self) -> Path:

@@ -309,6 +309,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "脚本将在 {seconds} 秒后重启 (第 {attempt} 次)",
         "Restarting the script in {seconds} s (attempt {attempt})",
     ),
+    # task scripts (sandboxed runs, SDK, secrets, tenants)
+    "task_run_timeout": (
+        "运行超时: 超过 {seconds} 秒,已终止整个进程组 (timeout limit)",
+        "Run timed out after {seconds} s; its process group was killed (timeout limit)",
+    ),
+    "task_run_memory": (
+        "内存超出限制 ({mb} MB): MemoryError (memory limit)",
+        "Memory limit ({mb} MB) exceeded: MemoryError (memory limit)",
+    ),
+    "task_run_output": (
+        "输出超出限制 ({kb} KB),已终止整个进程组 (output limit)",
+        "Output exceeded {kb} KB; the process group was killed (output limit)",
+    ),
+    "task_run_cpu": ("CPU 时间超出限制,进程被终止 (cpu limit)", "CPU time limit exceeded (cpu limit)"),
+    "task_run_sandbox": ("沙箱启动失败,运行已拒绝: {reason}", "The sandbox could not be set up: {reason}"),
+    "task_run_crash": ("脚本进程异常退出: {reason}", "The script process died: {reason}"),
+    "task_run_error_line": ("第 {line} 行: {error}", "line {line}: {error}"),
+    "task_result_not_dict": ("result 必须是字典 (dict)", "result must be a dict"),
+    "task_deps_failed": ("依赖安装失败:\n{log}", "Installing script_deps failed:\n{log}"),
+    "task_sandbox_too_weak": (
+        "此机器仅有 L0 沙箱,租户脚本默认拒绝运行 (VWED_TASK_ALLOW_L0_FOR_TENANTS)",
+        "Only the L0 sandbox is available; tenant scripts are refused (VWED_TASK_ALLOW_L0_FOR_TENANTS)",
+    ),
+    "delivery_line": ("推送 {target}: {state} {message}", "delivered to {target}: {state} {message}"),
+    "secret_not_found": ("密钥不存在: {secret_id}", "Secret not found: {secret_id}"),
+    "secret_exists": ("密钥已存在: {name}", "Secret already exists: {name}"),
+    "secret_tenant_forbidden": ("不能为其他租户创建密钥", "Cannot create a secret for another tenant"),
+    "secret_created": ("密钥已创建: {name}", "Secret created: {name}"),
+    "secret_updated": ("密钥已更新: {name}", "Secret updated: {name}"),
+    "secret_deleted": ("密钥已删除: {name}", "Secret deleted: {name}"),
+    "tenant_admin_only": ("仅管理员可管理租户", "Only admins may manage tenants"),
+    "tenant_not_found": ("租户不存在: {tenant_id}", "Tenant not found: {tenant_id}"),
+    "tenant_exists": ("租户已存在: {tenant_id}", "Tenant already exists: {tenant_id}"),
+    "tenant_config_not_found": (
+        "租户配置不存在: {tenant_id}/{app_code}/{name}",
+        "Tenant setting not found: {tenant_id}/{app_code}/{name}",
+    ),
+    "tenant_created": ("租户已创建: {tenant_id}", "Tenant created: {tenant_id}"),
+    "tenant_deleted": ("租户已删除: {tenant_id}", "Tenant deleted: {tenant_id}"),
 }
 
 

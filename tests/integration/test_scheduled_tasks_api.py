@@ -193,7 +193,7 @@ async def test_schedule_preview_answers_times_with_offsets_and_descriptions(
     [
         ("GET", "/api/scheduled-tasks/sdk-docs", 200),
         ("POST", "/api/scheduled-tasks/test-script", 503),
-        ("GET", "/api/scheduled-tasks/secrets", 503),
+        ("GET", "/api/scheduled-tasks/secrets", 200),
         ("POST", "/api/scheduled-tasks/schedule-preview", 200),
     ],
 )

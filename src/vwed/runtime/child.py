@@ -16,6 +16,7 @@ import builtins
 import contextlib
 import ctypes
 import functools
+import importlib.util
 import inspect
 import io
 import json
@@ -862,6 +863,35 @@ def reap(control: socket.socket) -> None:
         control.send(json.dumps({"op": "exit", "pid": pid, "code": code}).encode())
 
 
+_entries: dict[str, types.ModuleType] = {}
+
+
+def load_entry(path: str) -> types.ModuleType:
+    """Load (once) another child-side module by path, e.g. the task-run child; it imports only stdlib."""
+    module = _entries.get(path)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(f"vwed_entry_{len(_entries)}", path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        preload = getattr(module, "preload", None)
+        if callable(preload):
+            preload()
+        _entries[path] = module
+    return module
+
+
+def run_entry(request: dict[str, Any], fd: int, parent: int) -> None:
+    """Run the child of `request`: a script service, or the `start` of the module named by `entry`."""
+    enter_sandbox(request["limits"], request["workdir"], parent)
+    entry = request.get("entry")
+    if entry:
+        load_entry(entry).start({**request, "parent": parent}, fd, sys.modules[__name__])
+    run_service(fd)
+
+
 def fork_script(
     control: socket.socket,
     selector: selectors.BaseSelector,
@@ -871,6 +901,8 @@ def fork_script(
 ) -> int:
     """Fork one script child that owns `fd`; return its pid (in the zygote)."""
     parent = os.getpid()
+    if request.get("entry"):
+        load_entry(request["entry"])  # before the fork, so later children start warm
     pid = os.fork()
     if pid:
         return pid
@@ -882,16 +914,17 @@ def fork_script(
         control.close()
         os.close(wakeup[0])
         os.close(wakeup[1])
-        enter_sandbox(request["limits"], request["workdir"], parent)
-        run_service(fd)
+        run_entry(request, fd, parent)
     finally:
         os._exit(1)
 
 
-def zygote(control_fd: int, host_pid: int) -> None:
+def zygote(control_fd: int, host_pid: int, preload: list[str]) -> None:
     """Wait for fork requests from the host; each carries the script's socket as SCM_RIGHTS."""
     set_parent_death_signal(host_pid)
     os.environ.clear()
+    for path in preload:
+        load_entry(path)
     control = socket.socket(fileno=control_fd)
     wakeup = os.pipe()
     for end in wakeup:
@@ -923,12 +956,14 @@ def zygote(control_fd: int, host_pid: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """`zygote <control fd> <host pid>` or `single <socket fd> <limits json> <workdir> <host pid>`."""
+    """`zygote <control fd> <host pid> [entry...]` or
+    `single <socket fd> <limits json> <workdir> <host pid> [<request json>]`."""
     if argv[0] == "zygote":
-        zygote(int(argv[1]), int(argv[2]))
+        zygote(int(argv[1]), int(argv[2]), argv[3:])
     elif argv[0] == "single":
-        enter_sandbox(json.loads(argv[2]), argv[3], int(argv[4]))
-        run_service(int(argv[1]))
+        extra = json.loads(argv[5]) if len(argv) > 5 else {}
+        request = {**extra, "limits": json.loads(argv[2]), "workdir": argv[3]}
+        run_entry(request, int(argv[1]), int(argv[4]))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,18 @@ class Limits:
         }
 
 
+@dataclass(frozen=True)
+class ChildEntry:
+    """Another child-side module (stdlib only) to run instead of the script service, with its options."""
+
+    path: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def request(self) -> dict[str, Any]:
+        """The fields this entry adds to a launch request."""
+        return {**self.options, "entry": self.path}
+
+
 @dataclass
 class LaunchedChild:
     """A started script process: its pid (also its process group) and its exit code to come."""
@@ -84,8 +96,14 @@ class Launcher(abc.ABC):
         """Release what `start` prepared."""
 
     @abc.abstractmethod
-    async def launch(self, sock: socket.socket, workdir: Path, limits: Limits) -> LaunchedChild:
-        """Start a process serving on `sock` (which the caller closes afterwards)."""
+    async def launch(
+        self, sock: socket.socket, workdir: Path, limits: Limits, entry: ChildEntry | None = None
+    ) -> LaunchedChild:
+        """Start a process serving on `sock` (which the caller closes afterwards).
+
+        Without `entry` the process is a script service; with it, the `start` of `entry.path` runs
+        instead (e.g. a sandboxed task run), receiving `entry.options` in its request.
+        """
 
 
 class SpawnLauncher(Launcher):
@@ -96,7 +114,10 @@ class SpawnLauncher(Launcher):
     def __init__(self) -> None:
         self.waiters: set[asyncio.Task[None]] = set()
 
-    async def launch(self, sock: socket.socket, workdir: Path, limits: Limits) -> LaunchedChild:
+    async def launch(
+        self, sock: socket.socket, workdir: Path, limits: Limits, entry: ChildEntry | None = None
+    ) -> LaunchedChild:
+        extra = [json.dumps(entry.request())] if entry else []
         process = await asyncio.create_subprocess_exec(
             *child_command(
                 "single",
@@ -104,6 +125,7 @@ class SpawnLauncher(Launcher):
                 json.dumps(limits.as_dict()),
                 str(workdir),
                 str(os.getpid()),
+                *extra,
             ),
             pass_fds=(sock.fileno(),),
             env={},
@@ -134,7 +156,8 @@ class ZygoteLauncher(Launcher):
 
     name = "zygote"
 
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...] = ()) -> None:
+        self.preload = preload
         self.control: socket.socket | None = None
         self.process: asyncio.subprocess.Process | None = None
         self.tokens = 0
@@ -151,7 +174,7 @@ class ZygoteLauncher(Launcher):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.process = await asyncio.create_subprocess_exec(
-                *child_command("zygote", str(theirs.fileno()), str(os.getpid())),
+                *child_command("zygote", str(theirs.fileno()), str(os.getpid()), *self.preload),
                 pass_fds=(theirs.fileno(),),
                 env={},
                 stdin=subprocess.DEVNULL,
@@ -217,7 +240,9 @@ class ZygoteLauncher(Launcher):
             elif not waiter.done():
                 waiter.set_result(message["code"])
 
-    async def launch(self, sock: socket.socket, workdir: Path, limits: Limits) -> LaunchedChild:
+    async def launch(
+        self, sock: socket.socket, workdir: Path, limits: Limits, entry: ChildEntry | None = None
+    ) -> LaunchedChild:
         if not self.alive:
             await self.stop()
             await self.start()
@@ -228,7 +253,10 @@ class ZygoteLauncher(Launcher):
         token = self.tokens
         forked: asyncio.Future[int] = loop.create_future()
         self.forks[token] = forked
-        request = orjson.dumps({"token": token, "workdir": str(workdir), "limits": limits.as_dict()})
+        fields = entry.request() if entry else {}
+        request = orjson.dumps(
+            {**fields, "token": token, "workdir": str(workdir), "limits": limits.as_dict()}
+        )
         for _ in range(SEND_ATTEMPTS):
             try:
                 socket.send_fds(control, [request], [sock.fileno()])
@@ -258,8 +286,11 @@ def kill_group(pid: int, sig: signal.Signals) -> None:
             os.kill(pid, sig)
 
 
-def make_launcher(kind: str) -> Launcher:
-    """The launcher named `kind`; `zygote` falls back to `spawn` where `fork` is unavailable."""
+def make_launcher(kind: str, preload: tuple[str, ...] = ()) -> Launcher:
+    """The launcher named `kind`; `zygote` falls back to `spawn` where `fork` is unavailable.
+
+    `preload` names child-side entry modules the zygote imports before its first fork.
+    """
     if kind == "zygote" and hasattr(os, "fork") and sys.platform.startswith("linux"):
-        return ZygoteLauncher()
+        return ZygoteLauncher(preload)
     return SpawnLauncher()

@@ -12,10 +12,15 @@ from typing import Any
 from vwed.runtime.launcher import Launcher, Limits, SpawnLauncher, describe_exit, make_launcher
 from vwed.runtime.process import BootFailed, CallResult, ProcessObserver, ScriptProcess
 from vwed.runtime.registry import Clash, Counts, Function, Listener, Registry, Route, route_path
+from vwed.runtime.task_child import PRELOADED, SDK_FUNCTIONS, SDK_VARIABLES
+from vwed.runtime.tasks import RunSpec, SdkRefused, TaskLimits, TaskRunResult, TaskRuntime
 
 log = logging.getLogger("vwed.runtime")
 
 __all__ = [
+    "PRELOADED",
+    "SDK_FUNCTIONS",
+    "SDK_VARIABLES",
     "BootFailed",
     "CallResult",
     "Clash",
@@ -26,8 +31,13 @@ __all__ = [
     "ProcessObserver",
     "Registry",
     "Route",
+    "RunSpec",
     "Runtime",
     "ScriptProcess",
+    "SdkRefused",
+    "TaskLimits",
+    "TaskRunResult",
+    "TaskRuntime",
     "describe_exit",
     "route_path",
 ]

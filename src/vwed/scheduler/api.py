@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from vwed.errors import Unavailable
+from vwed.errors import Forbidden, Unavailable
 from vwed.i18n import translate
 from vwed.scheduler import schemas
-from vwed.scheduler.service import SDK_DOCS, TaskService, preview
+from vwed.scheduler.service import TaskService, preview
+from vwed.sdk.service import NEVER_EXPOSED, TaskScripts, exposed_tables, sdk_docs
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, SettingsDep, ok
 
 router = APIRouter(prefix="/api/scheduled-tasks", tags=["scheduled tasks"])
@@ -22,7 +23,16 @@ def task_service(
     return TaskService(session, settings, principal, bus)
 
 
+def task_scripts(request: Request) -> TaskScripts:
+    """The node's sandboxed script executor, or 503 when this node does not run one."""
+    scripts: TaskScripts | None = getattr(request.app.state, "task_scripts", None)
+    if scripts is None or not scripts.started:
+        raise Unavailable("script_runtime_unavailable")
+    return scripts
+
+
 Tasks = Annotated[TaskService, Depends(task_service)]
+Scripts = Annotated[TaskScripts, Depends(task_scripts)]
 Body = dict[str, Any]
 Page = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
@@ -32,21 +42,32 @@ RunStatus = Literal["queued", "running", "success", "failed", "skipped", "missed
 # -- static paths (before /{task_id}) ---------------------------------------------------------------
 
 
-@router.get("/sdk-docs", summary="The script SDK: built-in functions, variables and modules")
-async def sdk_docs() -> Body:
-    return ok(SDK_DOCS)
+@router.get("/sdk-docs", summary="The script SDK (zh and en): functions, variables, modules, result formats")
+async def get_sdk_docs() -> Body:
+    return ok(sdk_docs())
 
 
-@router.post("/test-script", summary="Run a script once without saving it (503: script runs not enabled)")
-async def test_script() -> Body:
-    """Script runs arrive with the sandboxed script runner, which takes over this route."""
-    raise Unavailable("script_runtime_unavailable")
+@router.post("/test-script", summary="Run a script once in the sandbox without saving it")
+async def test_script(body: schemas.TestScript, scripts: Scripts, principal: PrincipalDep) -> Body:
+    tenant_id = body.tenant_id if principal.is_admin else principal.tenant_id
+    answer = await scripts.test_script(
+        source=body.script_content,
+        params=body.input_params or {},
+        script_deps=body.script_deps,
+        tenant_id=tenant_id,
+        timeout_seconds=float(body.timeout_seconds),
+        send=body.send,
+        channels=body.notify_channels or [],
+        wecom_app_id=body.notify_wecom_app_id,
+    )
+    return ok(answer)
 
 
-@router.get("/secrets", summary="Secret names scripts may read (503: script runs not enabled)")
-async def list_secrets() -> Body:
-    """Secrets for scripts arrive with the sandboxed script runner, which takes over this route."""
-    raise Unavailable("script_runtime_unavailable")
+@router.get("/db-tables", summary="Tables scripts may read with db_query (VWED_DB_QUERY_TABLES; admins)")
+async def db_tables(settings: SettingsDep, principal: PrincipalDep) -> Body:
+    if not principal.is_admin:
+        raise Forbidden("tenant_admin_only")
+    return ok({"exposed": sorted(exposed_tables(settings.db_query_tables)), "never": sorted(NEVER_EXPOSED)})
 
 
 @router.post("/schedule-preview", summary="Next fire times and a description of an unsaved schedule")
@@ -111,9 +132,13 @@ async def toggle_task(
     return ok(schemas.task_out(task), translate(key, lang, name=task.task_name))
 
 
-@router.post("/{task_id}/run", summary="Run now; answers the run's trace_id")
-async def run_task(task_id: int, service: Tasks, lang: LangDep) -> Body:
-    run = await service.run_now(task_id)
+@router.post(
+    "/{task_id}/run", summary="Run now (optional `params` override input_params); answers the trace_id"
+)
+async def run_task(
+    task_id: int, service: Tasks, lang: LangDep, body: schemas.RunNowBody | None = None
+) -> Body:
+    run = await service.run_now(task_id, body.params if body else None)
     return ok(
         {"task_id": task_id, "log_id": run.id, "trace_id": run.trace_id}, translate("task_run_queued", lang)
     )

@@ -11,6 +11,7 @@ final outcome (events, alert, result).
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import functools
@@ -139,7 +140,44 @@ class Transactions:
                 await _pragma(conn, "wal_checkpoint(PASSIVE)")
 
 
-class Scheduler:
+class WakeableLoop(abc.ABC):
+    """A background loop that sleeps until its next deadline and is woken early by a bus channel."""
+
+    def __init__(self, bus: Bus, wake_on: str) -> None:
+        self.bus = bus
+        self.wake_on = wake_on
+        self.wake = asyncio.Event()
+        self.stopping = False
+        self.task: asyncio.Task[None] | None = None
+        self.listener: asyncio.Task[None] | None = None
+
+    @abc.abstractmethod
+    async def _loop(self) -> None:
+        """The work; runs until `stopping`."""
+
+    async def start_loop(self) -> None:
+        """Listen on `wake_on` and start `_loop`."""
+        subscription = await self.bus.subscribe(self.wake_on)
+
+        async def listen() -> None:
+            async for _message in subscription:
+                self.wake.set()
+
+        self.listener = asyncio.create_task(listen())
+        self.task = asyncio.create_task(self._loop())
+
+    async def stop_loop(self) -> None:
+        """Stop the loop and the listener and wait for both."""
+        self.stopping = True
+        self.wake.set()
+        for task in (self.task, self.listener):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+class Scheduler(WakeableLoop):
     """The leader loop: while it holds the lease, it turns due tasks into queued runs."""
 
     def __init__(
@@ -150,17 +188,13 @@ class Scheduler:
         clock: Clock | None = None,
         on_enqueued: Callable[[Enqueued, datetime], None] | None = None,
     ) -> None:
+        super().__init__(bus, CHANGED)
         self.db = Transactions(engine)
         self.settings = settings
-        self.bus = bus
         self.clock = clock or SystemClock()
         self.on_enqueued = on_enqueued
         self.node = f"node-{os.getpid()}-{secrets.token_hex(4)}"
         self.is_leader = False
-        self.wake = asyncio.Event()
-        self.stopping = False
-        self.task: asyncio.Task[None] | None = None
-        self.listener: asyncio.Task[None] | None = None
         self.last_prune: datetime | None = None
         self.notes = {
             "missed": translate("run_missed", "zh", grace=settings.scheduler_misfire_grace_seconds),
@@ -173,25 +207,12 @@ class Scheduler:
         return timedelta(seconds=self.settings.scheduler_lease_seconds)
 
     async def start(self) -> None:
-        """Start the loop and listen for task changes."""
-        subscription = await self.bus.subscribe(CHANGED)
-
-        async def listen() -> None:
-            async for _message in subscription:
-                self.wake.set()
-
-        self.listener = asyncio.create_task(listen())
-        self.task = asyncio.create_task(self._loop())
+        """Start the loop, woken early by task changes."""
+        await self.start_loop()
 
     async def stop(self) -> None:
         """Stop the loop and hand the lease back."""
-        self.stopping = True
-        self.wake.set()
-        for task in (self.task, self.listener):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await self.stop_loop()
         if self.is_leader:
             await self.db.run(lambda q: q.release_lease(self.node))
             self.is_leader = False
@@ -261,15 +282,18 @@ class Scheduler:
 
 
 class Reporter(Protocol):
-    """Told once per run, after its final attempt (see `vwed.scheduler.service.RunReporter`)."""
+    """Told how runs end (see `vwed.scheduler.service.RunReporter`)."""
 
     async def __call__(
         self, task: dict[str, Any], run: dict[str, Any], outcome: RunOutcome, finished_at: datetime
     ) -> None:
-        """Report how the run ended."""
+        """Report how the run ended, once, after its final attempt."""
+
+    async def deliver(self, task: dict[str, Any], run: dict[str, Any], result: dict[str, Any]) -> str:
+        """Push a successful run's `result` to the task's channels; a summary for the run's output."""
 
 
-class RunExecutor:
+class RunExecutor(WakeableLoop):
     """Claims queued runs and runs up to `executor_concurrency` of them at once on this node."""
 
     def __init__(
@@ -280,18 +304,14 @@ class RunExecutor:
         report: Reporter,
         clock: Clock | None = None,
     ) -> None:
+        super().__init__(bus, RUNS_QUEUED)
         self.db = Transactions(engine)
         self.settings = settings
-        self.bus = bus
         self.report = report
         self.clock = clock or SystemClock()
         self.node = f"exec-{os.getpid()}-{secrets.token_hex(4)}"
         self.http = guarded_client(EgressPolicy.parse(settings.egress_allow), follow_redirects=False)
         self.inflight: dict[int, asyncio.Task[None]] = {}
-        self.wake = asyncio.Event()
-        self.stopping = False
-        self.task: asyncio.Task[None] | None = None
-        self.listener: asyncio.Task[None] | None = None
         self.last_beat: datetime | None = None
 
     @property
@@ -302,24 +322,11 @@ class RunExecutor:
     async def start(self) -> None:
         """Reap runs left `running` by a crash, then start claiming."""
         await self.reap(self.clock.now())
-        subscription = await self.bus.subscribe(RUNS_QUEUED)
-
-        async def listen() -> None:
-            async for _message in subscription:
-                self.wake.set()
-
-        self.listener = asyncio.create_task(listen())
-        self.task = asyncio.create_task(self._loop())
+        await self.start_loop()
 
     async def stop(self) -> None:
         """Stop claiming; let running runs finish within the grace, then fail the rest with a reason."""
-        self.stopping = True
-        self.wake.set()
-        for task in (self.task, self.listener):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await self.stop_loop()
         if self.inflight:
             pending = list(self.inflight.values())
             _done, late = await asyncio.wait(pending, timeout=self.settings.shutdown_grace_seconds)
@@ -415,6 +422,7 @@ class RunExecutor:
             retry_count=run["retry_count"],
             scheduled_at=run["scheduled_at"],
             http=self.http,
+            params=run.get("input_params"),
         )
         try:
             return await asyncio.wait_for(runner(context), timeout=task["timeout_seconds"] + 5)
@@ -429,7 +437,11 @@ class RunExecutor:
     async def finish(
         self, run: dict[str, Any], task: dict[str, Any], outcome: RunOutcome, started: float
     ) -> None:
-        """Record the outcome, queue a retry when attempts remain, else report the final outcome."""
+        """Push a successful run's `result`, record the outcome (with the delivery summary in its output),
+        queue a retry when attempts remain, else report the final outcome."""
+        if outcome.ok and outcome.result is not None:
+            summary = await self.report.deliver(task, run, outcome.result)
+            outcome = RunOutcome(True, (outcome.output or "") + summary, None, outcome.result)
         now = self.clock.now()
         cap = self.settings.task_output_max_chars
         output = excerpt(outcome.output, cap) if outcome.output else None

@@ -80,7 +80,7 @@ class ScheduledTask(TenantOwned, Timestamped, Base):
     schedule_key: Mapped[str] = mapped_column(String(24), default="")
     active_from: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     overlap_policy: Mapped[str] = mapped_column(String(10), default="skip")
-    timeout_seconds: Mapped[int] = mapped_column(Integer, default=60)
+    timeout_seconds: Mapped[int] = mapped_column(Integer, default=300)
 
     timer: Mapped[ScheduleTimer | None] = relationship(
         primaryjoin="foreign(ScheduledTask.schedule_key) == ScheduleTimer.schedule_key",
@@ -117,6 +117,7 @@ class TaskLog(Base):
     not_before: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    input_params: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class SchedulerLease(Base):

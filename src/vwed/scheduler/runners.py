@@ -21,18 +21,20 @@ BODY_EXCERPT = 500
 
 @dataclass(frozen=True)
 class RunContext:
-    """Everything a runner may use: the task row, the run's identity and a shared HTTP client."""
+    """Everything a runner may use: the task row, the run's identity, a shared HTTP client, and the
+    parameters a run-now passed (they override the task's `input_params`)."""
 
     task: dict[str, Any]
     trace_id: str
     retry_count: int
     scheduled_at: datetime | None
     http: httpx.AsyncClient
+    params: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """How a run ended: `ok`, its output (shown in the log) and, on failure, the error."""
+    """How a run ended: `ok`, its output (shown in the log), on failure the error, and a script's `result`."""
 
     ok: bool
     output: str | None = None
@@ -47,6 +49,12 @@ _RUNNERS: dict[str, Runner] = {}
 def register_runner(execution_type: str, runner: Runner) -> None:
     """Make `runner` execute tasks of `execution_type` (replacing any earlier one)."""
     _RUNNERS[execution_type] = runner
+
+
+def unregister_runner(execution_type: str, runner: Runner) -> None:
+    """Remove `runner` for `execution_type` if it is still the registered one (its owner is stopping)."""
+    if _RUNNERS.get(execution_type) == runner:
+        del _RUNNERS[execution_type]
 
 
 def runner_for(execution_type: str) -> Runner | None:

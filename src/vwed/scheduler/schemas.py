@@ -42,7 +42,7 @@ class TaskCreate(_Input):
     notify_wecom_app_id: int | None = None
     is_enabled: bool = True
     overlap_policy: OverlapPolicy = "skip"
-    timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
     tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
 
 
@@ -80,6 +80,25 @@ class SchedulePreview(_Input):
     timezone: Annotated[str | None, Field(default=None, max_length=50)]
     after: datetime | None = None
     count: Annotated[int, Field(ge=1, le=100)] = 5
+
+
+class RunNowBody(_Input):
+    """Optional body of `POST /{id}/run`: parameters overriding the task's `input_params` for this run."""
+
+    params: dict[str, Any] | None = None
+
+
+class TestScript(_Input):
+    """Body of `POST /test-script`: a script run once in the sandbox, not saved."""
+
+    script_content: Annotated[str, Field(min_length=1)]
+    input_params: dict[str, Any] | None = None
+    script_deps: str | None = None
+    tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
+    send: bool = False
+    notify_channels: list[int] | None = None
+    notify_wecom_app_id: int | None = None
 
 
 class ToggleBody(_Input):

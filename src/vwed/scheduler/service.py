@@ -26,9 +26,8 @@ from vwed.scheduler.repository import TaskRepository
 from vwed.scheduler.runners import RunOutcome, register_runner
 from vwed.scheduler.schedule import MAX_PREVIEW, Schedule, ScheduleError, parse_schedule, zone
 from vwed.scheduler.schemas import SchedulePreview, TaskCreate, TaskUpdate, activation_time, next_run_of
-from vwed.scheduler.sdk_docs import SDK_DOCS
 
-__all__ = ["SDK_DOCS", "RunReporter", "TaskService", "preview", "register_runner"]
+__all__ = ["RunReporter", "TaskService", "preview", "register_runner"]
 
 log = logging.getLogger("vwed.scheduler")
 
@@ -181,8 +180,11 @@ class TaskService:
         await self.bus.publish(CHANGED, {"task_id": task_id})
         return name
 
-    async def run_now(self, task_id: int) -> TaskLog:
-        """Queue a run of the task at once (even when disabled); return its log row with the trace id."""
+    async def run_now(self, task_id: int, params: dict[str, Any] | None = None) -> TaskLog:
+        """Queue a run of the task at once (even when disabled); return its log row with the trace id.
+
+        `params` override the task's `input_params` for this run only.
+        """
         task = await self.get(task_id)
         now = utcnow()
         run = TaskLog(
@@ -193,6 +195,7 @@ class TaskService:
             trigger="manual",
             scheduled_at=now,
             created_at=now,
+            input_params=params,
         )
         self.session.add(run)
         await self.session.commit()
@@ -276,7 +279,7 @@ class RunReporter:
     async def __call__(
         self, task: dict[str, Any], run: dict[str, Any], outcome: RunOutcome, finished_at: datetime
     ) -> None:
-        """Publish `event.task_completed` / `event.task_failed`; push a result, or alert on failure."""
+        """Publish `event.task_completed` / `event.task_failed`, and alert on a failure."""
         status = "success" if outcome.ok else "failed"
         error = outcome.error
         kind = "task_completed" if outcome.ok else "task_failed"
@@ -290,23 +293,30 @@ class RunReporter:
             "finished_at": finished_at.isoformat() + "Z",
         }
         await self.bus.publish(f"event.{kind}", event)
-        if outcome.ok and outcome.result and task["notify_channels"]:
-            await self.push_result(task, run, outcome.result)
         if not outcome.ok and task["alert_on_failure"] and task["alert_webhook"]:
             await self.alert(task, run, error)
 
-    async def push_result(self, task: dict[str, Any], run: dict[str, Any], result: dict[str, Any]) -> None:
-        """Send a run's `result` to the task's notification channels."""
+    async def deliver(self, task: dict[str, Any], run: dict[str, Any], result: dict[str, Any]) -> str:
+        """Send a successful run's `result` to the task's channels and WeCom app; the summary for its log.
+
+        Each delivery is also recorded by the notification layer under the run's trace id.
+        """
+        channels = list(task["notify_channels"] or [])
+        app_id = task["notify_wecom_app_id"]
+        if not channels and app_id is None:
+            return ""
         async with self.sessions() as session:
             notify = NotifyService(session, self.settings, TenantScope(tenant_id=task["tenant_id"]))
             outcomes = await notify.send_result(
-                task["notify_channels"],
-                result,
-                wecom_app_id=task["notify_wecom_app_id"],
-                trace_id=run["trace_id"],
+                channels, result, wecom_app_id=app_id, trace_id=run["trace_id"]
             )
-        for failed in (o for o in outcomes if not o.ok):
-            log.warning("result of task %s to %s failed: %s", task["id"], failed.target, failed.message)
+        lines = [
+            translate(
+                "delivery_line", "zh", target=o.target, state="OK" if o.ok else "FAILED", message=o.message
+            )
+            for o in outcomes
+        ]
+        return "\n" + "\n".join(lines) + "\n"
 
     async def alert(self, task: dict[str, Any], run: dict[str, Any], error: str | None) -> None:
         """Send the failure alert to the task's `alert_webhook` through the notification layer."""

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
@@ -27,6 +27,9 @@ from vwed.scheduler.engine import RunExecutor, Scheduler
 from vwed.scheduler.service import RunReporter
 from vwed.scripts import api as scripts_api
 from vwed.scripts.service import ScriptSupervisor
+from vwed.sdk.service import TaskScripts
+from vwed.secrets import api as secrets_api
+from vwed.tenants import api as tenants_api
 from vwed.web import errors
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
 
@@ -36,11 +39,13 @@ health = APIRouter(tags=["health"])
 
 
 @health.get("/api/health", summary="Liveness and back-end status (no token needed)")
-async def health_check(session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    """Report whether the database answers; load balancers and `make run` users poll this."""
+async def health_check(request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+    """Report whether the database answers and the task sandbox level; load balancers poll this."""
     await session.execute(text("SELECT 1"))
     dialect = settings.resolved_database_url.split("+", 1)[0].split(":", 1)[0]
-    return ok({"status": "ok", "version": vwed.__version__, "database": dialect})
+    scripts: TaskScripts | None = getattr(request.app.state, "task_scripts", None)
+    sandbox = scripts.health() if scripts is not None and scripts.started else None
+    return ok({"status": "ok", "version": vwed.__version__, "database": dialect, "sandbox": sandbox})
 
 
 def announce_token(token: str) -> None:
@@ -85,6 +90,9 @@ def background_services(app: FastAPI) -> list[BackgroundService]:
     # Logs first (to catch the first lines), scripts before the scheduler (so task events find listeners).
     services: list[BackgroundService] = [app.state.log_pipeline, app.state.scripts]
     if settings.executor_concurrency > 0:
+        # The script runner registers itself when it starts, before the executor claims any run.
+        app.state.task_scripts = TaskScripts(settings, app.state.engine, app.state.sessions, app.state.bus)
+        services.append(app.state.task_scripts)
         reporter = RunReporter(app.state.sessions, settings, app.state.bus)
         services.append(RunExecutor(app.state.engine, settings, app.state.bus, reporter))
     if settings.scheduler_enabled:
@@ -139,7 +147,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(projects_api.router, dependencies=authenticated)
     app.include_router(logs_api.router, dependencies=authenticated)
     app.include_router(logs_api.socket_router)
+    # Before the task routes, so `/api/scheduled-tasks/{task_id}` does not take `/secrets`.
+    app.include_router(secrets_api.router, dependencies=authenticated)
     app.include_router(scheduler_api.router, dependencies=authenticated)
+    app.include_router(tenants_api.router, dependencies=authenticated)
     app.include_router(notify_api.router, dependencies=authenticated)
     app.include_router(scripts_api.router, dependencies=authenticated)
     app.include_router(scripts_api.custom, dependencies=authenticated)

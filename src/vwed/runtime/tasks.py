@@ -1,0 +1,324 @@
+"""Sandboxed task runs, host side: probe the sandbox layers, start runs, broker SDK frames, enforce limits.
+
+A run is a fresh child forked from a zygote that has already imported `task_child` (see DESIGN.md
+"Sandbox"). The host speaks frames with it: `ready` (active layers) -> `run` -> any number of `out` and
+`call`/`reply` -> `done`. The wall-clock timeout, the output cap and the end of the run are enforced here:
+at a limit the child's whole process group is killed and the outcome names the limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import shutil
+import signal
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vwed.runtime import task_child
+from vwed.runtime.framing import FrameProtocol
+from vwed.runtime.launcher import ChildEntry, Launcher, Limits, SpawnLauncher, kill_group, make_launcher
+from vwed.runtime.task_child import RUN_TMP
+
+log = logging.getLogger("vwed.runtime.tasks")
+
+TASK_CHILD_PATH = str(Path(task_child.__file__).resolve())
+READY_SECONDS = 10.0
+EXIT_SECONDS = 5.0
+MIB = 1024 * 1024
+
+
+class SdkRefused(Exception):
+    """An SDK call refused or failed on the host; its text is what the script's `SdkError` says."""
+
+
+Broker = Callable[[str, dict[str, Any]], Awaitable[Any]]
+OutputSink = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TaskLimits:
+    """Limits of one run: wall clock, memory (address space), output and disk."""
+
+    timeout_seconds: float = 300.0
+    memory_bytes: int = 512 * MIB
+    output_bytes: int = 1 * MIB
+    disk_bytes: int = 64 * MIB
+    open_files: int = 64
+
+    def rlimits(self) -> Limits:
+        """The rlimits set in the child: CPU just above the wall clock, so the wall clock speaks first."""
+        return Limits(
+            cpu_seconds=int(self.timeout_seconds) + 2,
+            address_space=self.memory_bytes,
+            open_files=self.open_files,
+            file_size=self.disk_bytes,
+        )
+
+
+@dataclass
+class SandboxReport:
+    """What the probe found: each layer's verdict, and the options every run is started with."""
+
+    layers: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def level(self) -> str:
+        """The strongest layer in use: `L3` (namespaces), `L2` (Landlock + seccomp), `L1` or `L0`."""
+        if self.options.get("namespaces"):
+            return "L3"
+        if self.options.get("landlock") and self.options.get("seccomp"):
+            return "L2"
+        if self.options.get("uid"):
+            return "L1"
+        return "L0"
+
+    def as_dict(self) -> dict[str, Any]:
+        """For `/api/health`."""
+        active = [name for name in ("namespaces", "uid", "landlock", "seccomp") if self.options.get(name)]
+        return {"level": self.level, "active": ["rlimits", *active], "probe": self.layers}
+
+
+@dataclass
+class TaskRunResult:
+    """How a run ended; `kind`: ok, error, timeout, memory, output, cpu, sandbox, crash or deps."""
+
+    ok: bool
+    kind: str
+    output: str
+    error: str | None = None
+    line: int | None = None
+    result: Any = None
+    layers: dict[str, str] = field(default_factory=dict)
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What to run: the source, its parameters and identity, and an optional dependency environment."""
+
+    source: str
+    params: dict[str, Any]
+    task_id: int | None
+    tenant_id: str | None
+    trace_id: str
+    deps_path: str | None = None
+
+
+class _Run:
+    """One run's frames and output, as they arrive."""
+
+    def __init__(self, limits: TaskLimits, on_output: OutputSink) -> None:
+        self.limits = limits
+        self.on_output = on_output
+        self.messages: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.chunks: list[str] = []
+        self.size = 0
+        self.protocol = FrameProtocol(self.messages.put_nowait, lambda: self.messages.put_nowait(None))
+
+    def add_output(self, text: str) -> bool:
+        """Keep `text`; False once the output cap is passed."""
+        self.size += len(text.encode())
+        if self.size > self.limits.output_bytes:
+            return False
+        self.chunks.append(text)
+        self.on_output(text)
+        return True
+
+    @property
+    def output(self) -> str:
+        return "".join(self.chunks)
+
+
+class TaskRuntime:
+    """Starts sandboxed runs from a zygote, with the strongest layers the probe found working."""
+
+    def __init__(
+        self, launcher_kind: str, workdir_root: Path, run_uid_base: int, layers: str = "auto"
+    ) -> None:
+        self.launcher: Launcher = make_launcher(launcher_kind, (TASK_CHILD_PATH,))
+        self.workdir_root = workdir_root
+        self.run_uid_base = run_uid_base
+        self.wanted = layers
+        self.report = SandboxReport()
+        self.counter = itertools.count(1)
+        self.slots: set[int] = set()
+
+    async def start(self) -> None:
+        """Start the zygote (or fall back to spawning) and probe the layers."""
+        await asyncio.to_thread(self._reset)
+        try:
+            await self.launcher.start()
+        except OSError:
+            log.exception("the task zygote did not start; runs spawn a fresh interpreter each")
+            self.launcher = SpawnLauncher()
+        self.report = await self.probe()
+        log.info("task sandbox level %s: %s", self.report.level, self.report.layers)
+
+    async def stop(self) -> None:
+        """Stop the zygote; runs in flight were stopped by their owners."""
+        await self.launcher.stop()
+        await asyncio.to_thread(shutil.rmtree, self.workdir_root, True)
+
+    def _reset(self) -> None:
+        shutil.rmtree(self.workdir_root, ignore_errors=True)
+        self.workdir_root.mkdir(parents=True, mode=0o700)
+
+    async def probe(self) -> SandboxReport:
+        """Try every layer in a throwaway child; keep those that work (none when `wanted` is L0)."""
+        if self.wanted == "L0":
+            return SandboxReport({"L0": "ok"}, {})
+        uid = self.run_uid_base if os.geteuid() == 0 else 0
+        options = {"probe": True, "uid": uid}
+        workdir = self.workdir_root / "probe"
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            child = await self.launcher.launch(
+                theirs, workdir, Limits(), ChildEntry(TASK_CHILD_PATH, {"sandbox": options})
+            )
+        finally:
+            theirs.close()
+        run = _Run(TaskLimits(), lambda _t: None)
+        loop = asyncio.get_running_loop()
+        await loop.create_unix_connection(lambda: run.protocol, sock=ours)
+        try:
+            message = await asyncio.wait_for(run.messages.get(), READY_SECONDS)
+        except TimeoutError:
+            message = None
+        finally:
+            kill_group(child.pid, signal.SIGKILL)
+            if run.protocol.transport is not None:
+                run.protocol.transport.close()
+            shutil.rmtree(workdir, ignore_errors=True)
+        layers: dict[str, str] = (message or {}).get("layers") or {"probe": "no answer"}
+        chosen: dict[str, Any] = {}
+        if layers.get("L3") == "ok":
+            chosen["namespaces"] = True
+        if layers.get("L1") == "ok":
+            chosen["uid"] = uid
+        for name in ("landlock", "seccomp"):
+            if layers.get(name) == "ok":
+                chosen[name] = True
+        return SandboxReport({"L0": "ok", **layers}, chosen)
+
+    def _slot(self) -> int:
+        slot = next(i for i in itertools.count() if i not in self.slots)
+        self.slots.add(slot)
+        return slot
+
+    async def run(
+        self, spec: RunSpec, limits: TaskLimits, broker: Broker, on_output: OutputSink
+    ) -> TaskRunResult:
+        """Run `spec` in a fresh sandboxed child; never raises for anything the script does."""
+        started = time.perf_counter()
+        slot = self._slot()
+        workdir = self.workdir_root / f"run-{next(self.counter)}"
+        options: dict[str, Any] = {**self.report.options, "disk_bytes": limits.disk_bytes}
+        if options.get("uid"):
+            options["uid"] = self.run_uid_base + slot
+        if spec.deps_path:
+            options["deps"] = spec.deps_path
+        run = _Run(limits, on_output)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            child = await self.launcher.launch(
+                theirs, workdir, limits.rlimits(), ChildEntry(TASK_CHILD_PATH, {"sandbox": options})
+            )
+        finally:
+            theirs.close()
+        try:
+            loop = asyncio.get_running_loop()
+            await loop.create_unix_connection(lambda: run.protocol, sock=ours)
+            try:
+                result = await asyncio.wait_for(
+                    self._converse(run, spec, broker, bool(options.get("namespaces"))), limits.timeout_seconds
+                )
+            except TimeoutError:
+                result = TaskRunResult(False, "timeout", run.output)
+            if result.kind in ("timeout", "output"):
+                kill_group(child.pid, signal.SIGKILL)
+            try:
+                code = await asyncio.wait_for(asyncio.shield(child.exited), EXIT_SECONDS)
+            except (TimeoutError, ConnectionError):
+                kill_group(child.pid, signal.SIGKILL)
+                code = None
+            if result.kind == "crash":
+                result.kind, result.error = _crash_reason(code)
+        finally:
+            kill_group(child.pid, signal.SIGKILL)
+            if run.protocol.transport is not None:
+                run.protocol.transport.close()
+            self.slots.discard(slot)
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+        result.output = run.output
+        result.duration_ms = int((time.perf_counter() - started) * 1000)
+        return result
+
+    async def _converse(self, run: _Run, spec: RunSpec, broker: Broker, in_namespace: bool) -> TaskRunResult:
+        layers: dict[str, str] = {}
+        while True:
+            message = await run.messages.get()
+            if message is None:
+                return TaskRunResult(False, "crash", run.output, layers=layers)
+            kind = message.get("t")
+            if kind == "ready":
+                layers = message.get("layers") or {}
+                deps = [f"{RUN_TMP}/.deps" if in_namespace else spec.deps_path] if spec.deps_path else []
+                run.protocol.send(
+                    {
+                        "t": "run",
+                        "source": spec.source,
+                        "params": spec.params,
+                        "task_id": spec.task_id,
+                        "tenant_id": spec.tenant_id,
+                        "trace_id": spec.trace_id,
+                        "sys_path": deps,
+                    }
+                )
+            elif kind == "out":
+                if not run.add_output(str(message.get("text", ""))):
+                    return TaskRunResult(False, "output", run.output, layers=layers)
+            elif kind == "call":
+                run.protocol.send(await _answer(broker, message))
+            elif kind == "done":
+                ok = bool(message.get("ok"))
+                return TaskRunResult(
+                    ok,
+                    "ok" if ok else str(message.get("kind") or "error"),
+                    run.output,
+                    error=message.get("error"),
+                    line=message.get("line"),
+                    result=message.get("result"),
+                    layers=layers,
+                )
+
+
+async def _answer(broker: Broker, message: dict[str, Any]) -> dict[str, Any]:
+    reply: dict[str, Any] = {"t": "reply", "id": message.get("id")}
+    try:
+        value = await broker(str(message.get("fn")), dict(message.get("args") or {}))
+    except SdkRefused as exc:
+        return {**reply, "ok": False, "error": str(exc)}
+    except Exception as exc:
+        log.exception("SDK call %s failed", message.get("fn"))
+        return {**reply, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {**reply, "ok": True, "value": value}
+
+
+def _crash_reason(code: int | None) -> tuple[str, str]:
+    if code == -signal.SIGXCPU:
+        return "cpu", "SIGXCPU"
+    if code is None:
+        return "crash", "no exit status"
+    with contextlib.suppress(ValueError):
+        if code < 0:
+            return "crash", f"signal {signal.Signals(-code).name}"
+    return "crash", f"exit code {code}"

@@ -1,0 +1,19 @@
+"""The table of script secrets: values sealed with the platform key, global (no tenant) or per tenant."""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vwed.db.base import Base, TenantOwned, Timestamped
+
+
+class Secret(TenantOwned, Timestamped, Base):
+    """A named secret; `secret_value` holds the sealed (encrypted) value only."""
+
+    __tablename__ = "platform_secrets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_key: Mapped[str] = mapped_column(String(100), index=True)
+    secret_value: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(String(255), default=None)

@@ -1,0 +1,43 @@
+"""Request bodies of `/api/scheduled-tasks/secrets`; values are accepted, never answered."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vwed.db.base import iso
+from vwed.secrets.models import Secret
+
+Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")]
+
+
+class SecretCreate(BaseModel):
+    """Body of `POST /api/scheduled-tasks/secrets`."""
+
+    model_config = ConfigDict(extra="ignore")
+    key: Key
+    value: Annotated[str, Field(min_length=1, max_length=10_000)]
+    description: Annotated[str | None, Field(default=None, max_length=255)]
+    tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
+
+
+class SecretUpdate(BaseModel):
+    """Body of `PUT /api/scheduled-tasks/secrets/{id}`: a new value and/or description."""
+
+    model_config = ConfigDict(extra="ignore")
+    value: Annotated[str | None, Field(default=None, min_length=1, max_length=10_000)]
+    description: Annotated[str | None, Field(default=None, max_length=255)]
+
+
+def secret_out(secret: Secret) -> dict[str, Any]:
+    """A secret without its value (values are write-only)."""
+    return {
+        "id": secret.id,
+        "key": secret.secret_key,
+        "tenant_id": secret.tenant_id,
+        "description": secret.description,
+        "has_value": True,
+        "created_at": iso(secret.created_at),
+        "updated_at": iso(secret.updated_at),
+    }

@@ -1,0 +1,1 @@
+"""Tenants and their per-application settings (admin API), read by task scripts."""

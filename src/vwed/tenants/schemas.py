@@ -1,0 +1,63 @@
+"""Request bodies of `/api/tenants` and the dicts it answers with."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vwed.db.base import iso
+from vwed.tenants.models import Tenant, TenantConfig
+
+Code = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class TenantCreate(BaseModel):
+    """Body of `POST /api/tenants`."""
+
+    model_config = ConfigDict(extra="ignore")
+    tenant_id: Code
+    tenant_name: Annotated[str, Field(min_length=1, max_length=100)]
+    description: Annotated[str | None, Field(default=None, max_length=255)]
+    is_enabled: bool = True
+
+
+class TenantUpdate(BaseModel):
+    """Body of `PUT /api/tenants/{tenant_id}`."""
+
+    model_config = ConfigDict(extra="ignore")
+    tenant_name: Annotated[str | None, Field(default=None, min_length=1, max_length=100)]
+    description: Annotated[str | None, Field(default=None, max_length=255)]
+    is_enabled: bool | None = None
+
+
+class ConfigSet(BaseModel):
+    """Body of `PUT /api/tenants/{tenant_id}/configs`: one setting, created or replaced."""
+
+    model_config = ConfigDict(extra="ignore")
+    app_code: Code
+    key: Annotated[str, Field(min_length=1, max_length=100)]
+    value: Annotated[str | None, Field(default=None, max_length=65_000)]
+
+
+def tenant_out(tenant: Tenant) -> dict[str, Any]:
+    """A tenant as the API and `get_tenants()` show it."""
+    return {
+        "tenant_id": tenant.tenant_id,
+        "tenant_name": tenant.tenant_name,
+        "description": tenant.description,
+        "is_enabled": tenant.is_enabled,
+        "created_at": iso(tenant.created_at),
+        "updated_at": iso(tenant.updated_at),
+    }
+
+
+def config_out(config: TenantConfig) -> dict[str, Any]:
+    """A tenant setting."""
+    return {
+        "tenant_id": config.tenant_id,
+        "app_code": config.app_code,
+        "key": config.config_key,
+        "value": config.config_value,
+        "updated_at": iso(config.updated_at),
+    }
