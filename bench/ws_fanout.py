@@ -15,7 +15,7 @@ import sys
 import time
 
 import websockets
-from harness import TOKEN, Server, add_script, serve, verdict
+from service_harness import TOKEN, Server, add_script, serve, verdict
 
 LINES = 2000
 FLOOD = """def boot():
