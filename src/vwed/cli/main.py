@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vwed.auth import service as auth
 from vwed.cli.scripts import script_app
+from vwed.cli.tasks import task_app
 from vwed.config import Settings
 from vwed.db.base import iso
 from vwed.db.engine import current_revision, open_database, session_factory
@@ -29,6 +30,7 @@ token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_hel
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(script_app, name="script")
+app.add_typer(task_app, name="task")
 
 console = Console()
 T = TypeVar("T")
