@@ -150,9 +150,14 @@ async def request_body(request: Request, limit: int) -> Any:
     methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
     summary="A route registered by a running script (VWED.api)",
 )
-async def custom_route(path: str, request: Request, supervisor: Supervisor) -> Response:
+async def custom_route(
+    path: str, request: Request, supervisor: Supervisor, principal: PrincipalDep
+) -> Response:
     full_path = request.url.path.rstrip("/") or request.url.path
     route, path_params, path_known = supervisor.registry.match(request.method, full_path)
+    if route is not None and not supervisor.may_call(route.script_id, principal.scope):
+        # another tenant's route: indistinguishable from one that does not exist
+        raise NotFound("route_not_found", path=full_path)
     if route is None:
         if path_known:
             raise MethodNotAllowed(method=request.method)

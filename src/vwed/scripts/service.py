@@ -363,6 +363,11 @@ class ScriptSupervisor:
         raise_for(result, timeout, state)
         return result
 
+    def may_call(self, script_id: str, scope: TenantScope) -> bool:
+        """Whether a caller with `scope` may call what script `script_id` registered."""
+        state = self.states.get(script_id)
+        return state is not None and visible(scope, state)
+
     def registry_status(self, principal: Principal) -> dict[str, Any]:
         """Seed 3.5: routes, functions, listeners, timers and active scripts the caller may see."""
         mine = {s.script_id for s in self.states.values() if visible(principal.scope, s)}
