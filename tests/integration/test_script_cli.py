@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from typer.testing import CliRunner
 
-from tests.conftest import ADMIN_TOKEN
+from tests.integration.cli_helpers import run_cli
 from tests.integration.scripts_helpers import add_file
 from tests.servers import LocalServer
-from vwed.cli.main import app as cli
 
 SERVICE = 'def boot():\n    VWED.function.register("double")(lambda a: a["n"] * 2)\n'
 
 
-@pytest.fixture(params=["sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """The CLI talks HTTP; one back end is enough."""
-    name: str = request.param
-    return name
-
-
-async def run(*args: str) -> tuple[int, str]:
-    result = await asyncio.to_thread(
-        CliRunner().invoke,
-        cli,
-        list(args),
-        env={"VWED_TOKEN": ADMIN_TOKEN, "COLUMNS": "250"},
-        catch_exceptions=False,
-    )
-    return result.exit_code, result.output
+# The CLI talks HTTP; one back end is enough.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 async def test_the_cli_starts_lists_calls_and_stops_a_service(
@@ -41,25 +24,25 @@ async def test_the_cli_starts_lists_calls_and_stops_a_service(
 ) -> None:
     await add_file(client, SERVICE, "double.py")
     async with LocalServer(app) as server:
-        code, out = await run("script", "start", "double.py", "--url", server.url)
+        code, out = await run_cli("script", "start", "double.py", "--url", server.url)
         assert code == 0, out
         assert "已注册 0 个接口,1 个函数" in out
         script_id = out.strip().splitlines()[-1]
         assert script_id.startswith("double.py_")
 
-        code, out = await run("script", "ls", "--url", server.url)
+        code, out = await run_cli("script", "ls", "--url", server.url)
         assert code == 0
         assert "running" in out
 
-        code, out = await run("script", "call", script_id, "double", '{"n": 21}', "--url", server.url)
+        code, out = await run_cli("script", "call", script_id, "double", '{"n": 21}', "--url", server.url)
         assert code == 0
         *result, timing = out.strip().splitlines()
         assert json.loads("\n".join(result)) == 42
         assert timing.endswith(" ms")
 
-        code, out = await run("script", "call", script_id, "missing", "--url", server.url)
+        code, out = await run_cli("script", "call", script_id, "missing", "--url", server.url)
         assert (code, out.strip()) == (1, "函数 missing 未注册")
 
-        code, out = await run("script", "stop", script_id, "--url", server.url)
+        code, out = await run_cli("script", "stop", script_id, "--url", server.url)
         assert code == 0
         assert "脚本服务已停止 (double.py)" in out

@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 from fastapi import FastAPI
-from typer.testing import CliRunner
 
-from tests.conftest import ADMIN_TOKEN
+from tests.integration.cli_helpers import run_cli
 from tests.servers import LocalServer
-from vwed.cli.main import app as cli
 
-
-@pytest.fixture(params=["sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """The CLI talks HTTP; one back end is enough."""
-    name: str = request.param
-    return name
-
-
-async def run(*args: str) -> tuple[int, str]:
-    result = await asyncio.to_thread(
-        CliRunner().invoke,
-        cli,
-        list(args),
-        env={"VWED_TOKEN": ADMIN_TOKEN, "COLUMNS": "250"},
-        catch_exceptions=False,
-    )
-    return result.exit_code, result.output
+# The CLI talks HTTP; one back end is enough.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 async def test_the_cli_lists_toggles_runs_and_shows_logs_of_a_task(
@@ -49,35 +30,35 @@ async def test_the_cli_lists_toggles_runs_and_shows_logs_of_a_task(
     assert created.status_code == 200, created.text
     task_id = str(created.json()["data"]["id"])
     async with LocalServer(app) as server:
-        code, out = await run("task", "ls", "--keyword", "日报 & 周报", "--url", server.url)
+        code, out = await run_cli("task", "ls", "--keyword", "日报 & 周报", "--url", server.url)
         assert code == 0, out
         assert "日报 & 周报" in out
         assert "08:00:00, 18:30:00" in out
         assert "1 tasks in all" in out
 
-        code, out = await run("task", "ls", "--disabled", "--url", server.url)
+        code, out = await run_cli("task", "ls", "--disabled", "--url", server.url)
         assert "0 tasks in all" in out
 
-        code, out = await run("task", "toggle", task_id, "--url", server.url)
+        code, out = await run_cli("task", "toggle", task_id, "--url", server.url)
         assert (code, out.strip()) == (0, "定时任务 日报 & 周报 已禁用")
-        code, out = await run("task", "toggle", task_id, "--enable", "--url", server.url)
+        code, out = await run_cli("task", "toggle", task_id, "--enable", "--url", server.url)
         assert out.strip() == "定时任务 日报 & 周报 已启用"
 
-        code, out = await run("task", "next", task_id, "--count", "2", "--url", server.url)
+        code, out = await run_cli("task", "next", task_id, "--count", "2", "--url", server.url)
         assert code == 0
         moments = out.strip().splitlines()[1:]
         assert len(moments) == 2
         assert all(m.endswith("+08:00") for m in moments)
 
-        code, out = await run("task", "run", task_id, "--params", '{"day": "today"}', "--url", server.url)
+        code, out = await run_cli("task", "run", task_id, "--params", '{"day": "today"}', "--url", server.url)
         assert code == 0, out
         trace_id = out.strip().splitlines()[-1]
-        code, out = await run("task", "logs", task_id, "--url", server.url)
+        code, out = await run_cli("task", "logs", task_id, "--url", server.url)
         assert code == 0
         assert trace_id in out
         assert "queued" in out
 
-        code, out = await run("task", "run", "999", "--url", server.url)
+        code, out = await run_cli("task", "run", "999", "--url", server.url)
         assert (code, out.strip()) == (1, "定时任务不存在: 999")
-        code, out = await run("task", "run", task_id, "--params", "{bad", "--url", server.url)
+        code, out = await run_cli("task", "run", task_id, "--params", "{bad", "--url", server.url)
         assert code == 2

@@ -25,6 +25,12 @@ NAMING = {
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
+def contains_pattern(keyword: str) -> str:
+    """A LIKE pattern matching `keyword` anywhere, its `%`, `_` and `\\` literal (use with `escape="\\"`)."""
+    escaped = keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def utcnow() -> datetime:
     """The current UTC time, naive and to the second, as every timestamp column stores it."""
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)

@@ -8,12 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vwed.db.base import TenantScope
+from vwed.db.base import TenantScope, contains_pattern
 from vwed.logs.models import ScriptLog
-
-
-def _escaped(keyword: str) -> str:
-    return "%" + keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 async def insert_lines(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
@@ -43,7 +39,7 @@ async def query_lines(
     if levels:
         stmt = stmt.where(ScriptLog.level.in_(levels))
     if keyword:
-        stmt = stmt.where(ScriptLog.message.ilike(_escaped(keyword), escape="\\"))
+        stmt = stmt.where(ScriptLog.message.ilike(contains_pattern(keyword), escape="\\"))
     if since is not None:
         stmt = stmt.where(ScriptLog.created_at >= since)
     if until is not None:

@@ -7,13 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vwed.db.base import TenantScope
+from vwed.db.base import TenantScope, contains_pattern
 from vwed.projects.models import FileVersion, Project, ScriptFile
-
-
-def _like_pattern(keyword: str) -> str:
-    escaped = keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class ProjectRepository:
@@ -82,7 +77,7 @@ class ProjectRepository:
         limit: int,
     ) -> Sequence[tuple[ScriptFile, str]]:
         """Files whose name, path or content contains `keyword` (case-insensitive), with project names."""
-        pattern = _like_pattern(keyword)
+        pattern = contains_pattern(keyword)
         stmt = (
             select(ScriptFile, Project.project_name)
             .join(Project, Project.id == ScriptFile.project_id)

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
-from vwed.db.base import TenantScope
+from vwed.db.base import TenantScope, contains_pattern
 from vwed.scheduler.models import ACTIVE_STATUSES, ScheduledTask, SchedulerLease, ScheduleTimer, TaskLog
 
 Tasks = cast(Table, ScheduledTask.__table__)
@@ -45,11 +45,6 @@ _RANDOM_HEX = {
     "postgresql": "md5(random()::text || clock_timestamp()::text)",
     "mysql": "md5(concat(rand(), uuid()))",
 }
-
-
-def _like_pattern(keyword: str) -> str:
-    escaped = keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class TaskRepository:
@@ -78,7 +73,7 @@ class TaskRepository:
         if execution_type is not None:
             stmt = stmt.where(ScheduledTask.execution_type == execution_type)
         if keyword:
-            pattern = _like_pattern(keyword)
+            pattern = contains_pattern(keyword)
             stmt = stmt.where(
                 or_(
                     ScheduledTask.task_name.ilike(pattern, escape="\\"),
