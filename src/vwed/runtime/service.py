@@ -12,6 +12,7 @@ from typing import Any
 from vwed.runtime.launcher import Launcher, Limits, SpawnLauncher, describe_exit, make_launcher
 from vwed.runtime.process import BootFailed, CallResult, ProcessObserver, ScriptProcess
 from vwed.runtime.registry import Clash, Counts, Function, Listener, Registry, Route, route_path
+from vwed.runtime.child import Vwed as VwedObject
 from vwed.runtime.task_child import PRELOADED, SDK_FUNCTIONS, SDK_VARIABLES
 from vwed.runtime.tasks import RunSpec, SdkRefused, TaskLimits, TaskRunResult, TaskRuntime
 
@@ -38,6 +39,7 @@ __all__ = [
     "TaskLimits",
     "TaskRunResult",
     "TaskRuntime",
+    "VwedObject",
     "describe_exit",
     "route_path",
 ]
