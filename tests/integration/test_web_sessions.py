@@ -102,3 +102,9 @@ async def test_the_log_socket_takes_the_cookie_from_the_same_origin_only(app: Fa
             async with websockets.connect(url, additional_headers={"Cookie": cookie}, origin="http://127.0.0.1:1"):
                 pass
         assert refused.value.response.status_code == 403
+
+
+async def test_asking_who_is_signed_in_without_a_session_answers_nobody(anon: httpx.AsyncClient) -> None:
+    answer = await anon.get("/api/auth/session")
+    assert answer.status_code == 200
+    assert answer.json()["data"] == {"user": None, "csrf_token": None}

@@ -31,7 +31,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in caller, and the CSRF token of a cookie session */
+        /** The signed-in caller (user null when nobody is) and the session's CSRF token */
         get: operations["current_session_api_auth_session_get"];
         put?: never;
         /** Sign in: exchange an API token for an HttpOnly session cookie */

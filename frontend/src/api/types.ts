@@ -8,7 +8,7 @@ export interface User {
 }
 
 export interface SessionInfo {
-  user: User
+  user: User | null
   csrf_token: string | null
 }
 

@@ -15,8 +15,9 @@ from vwed.auth.service import (
     csrf_token_of,
     open_session,
 )
+from vwed.errors import Unauthorized
 from vwed.i18n import translate
-from vwed.web.deps import LangDep, PrincipalDep, SessionDep, SettingsDep, ok
+from vwed.web.deps import LangDep, PrincipalDep, SessionDep, SettingsDep, bearer_of, ok, principal_of
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 Body = dict[str, Any]
@@ -56,9 +57,14 @@ async def sign_in(
     return ok(data, translate("signed_in", lang))
 
 
-@router.get("/session", summary="The signed-in caller, and the CSRF token of a cookie session")
-async def current_session(request: Request, principal: PrincipalDep) -> Body:
-    cookie = None if request.headers.get("authorization") else request.cookies.get(SESSION_COOKIE)
+@router.get("/session", summary="The signed-in caller (user null when nobody is) and the session's CSRF token")
+async def current_session(request: Request, session: SessionDep) -> Body:
+    # Answered without a credential too: the UI asks on start, and "nobody" is an answer, not an error.
+    try:
+        principal = await principal_of(request, session)
+    except Unauthorized:
+        return ok({"user": None, "csrf_token": None})
+    cookie = None if bearer_of(request) else request.cookies.get(SESSION_COOKIE)
     return ok({"user": principal_out(principal), "csrf_token": csrf_token_of(cookie) if cookie else None})
 
 
