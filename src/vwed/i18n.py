@@ -108,8 +108,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task_enabled": ("定时任务 {name} 已启用", "Scheduled task {name} enabled"),
     "task_disabled": ("定时任务 {name} 已禁用", "Scheduled task {name} disabled"),
     "task_run_queued": ("任务已加入执行队列", "The run is queued"),
-    "task_var_not_found": ("变量不存在: {key}", "No such variable: {key}"),
-    "task_var_deleted": ("变量 {key} 已删除", "Variable {key} deleted"),
+    "task_var_not_found": ("变量不存在: {name}", "No such variable: {name}"),
+    "task_var_deleted": ("变量 {name} 已删除", "Variable {name} deleted"),
     "task_not_found": ("定时任务不存在: {task_id}", "Scheduled task not found: {task_id}"),
     "task_webhook_required": (
         "webhook_url 不能为空: Webhook 类型的任务必须填写回调地址",

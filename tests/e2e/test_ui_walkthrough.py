@@ -107,7 +107,9 @@ class Watch:
     def console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
             return
-        if self.outage and ("ERR_CONNECTION_REFUSED" in message.text or "Failed to load resource" in message.text):
+        if self.outage and (
+            "ERR_CONNECTION_REFUSED" in message.text or "Failed to load resource" in message.text
+        ):
             return
         if self.outage and "WebSocket" in message.text:
             return
@@ -206,7 +208,8 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
             restored = httpx.get(
                 f"{base}/api/script/files/1", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
             ).json()["data"]["content"]
-            assert "/hello" in restored and "fixed" not in restored
+            assert "/hello" in restored
+            assert "fixed" not in restored
 
             # -- upload the seed's 7.2 script as a file of the project
             seed = tmp_path / "api_service.py"
@@ -268,7 +271,8 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
             await expect(logs).to_contain_text("成功")
             await logs.locator(".el-table__expand-icon").first.click()
             await expect(page.locator("[data-test=run-output]").first).to_contain_text("任务开始执行")
-            assert fake.received and "每日推送" in str(fake.received[-1])
+            assert fake.received
+            assert "每日推送" in str(fake.received[-1])
             await page.keyboard.press("Escape")
 
             # -- the backend goes away: "服务暂时不可用"; it comes back: the page recovers by itself

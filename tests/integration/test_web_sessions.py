@@ -18,7 +18,9 @@ async def sign_in(anon: httpx.AsyncClient, token: str = ADMIN_TOKEN) -> str:
     return str(answer.json()["data"]["csrf_token"])
 
 
-async def test_sign_in_sets_an_httponly_strict_cookie_and_never_echoes_the_token(anon: httpx.AsyncClient) -> None:
+async def test_sign_in_sets_an_httponly_strict_cookie_and_never_echoes_the_token(
+    anon: httpx.AsyncClient,
+) -> None:
     answer = await anon.post("/api/auth/session", json={"token": ADMIN_TOKEN})
     cookie = answer.headers["set-cookie"]
     assert "vwed_session=" in cookie
@@ -40,7 +42,9 @@ async def test_cookie_reads_work_but_unsafe_methods_need_the_csrf_header(anon: h
     refused = await anon.post("/api/script/projects", json={"project_name": "p"})
     assert refused.status_code == 403
     assert refused.json()["success"] is False
-    wrong = await anon.post("/api/script/projects", json={"project_name": "p"}, headers={"X-CSRF-Token": "x" * 64})
+    wrong = await anon.post(
+        "/api/script/projects", json={"project_name": "p"}, headers={"X-CSRF-Token": "x" * 64}
+    )
     assert wrong.status_code == 403
     made = await anon.post("/api/script/projects", json={"project_name": "p"}, headers={"X-CSRF-Token": csrf})
     assert made.status_code == 200, made.text
@@ -62,7 +66,9 @@ async def test_sign_out_deletes_the_session(anon: httpx.AsyncClient) -> None:
     assert (await anon.get("/api/script/projects")).status_code == 401
 
 
-async def test_revoking_the_token_ends_its_sessions(app: FastAPI, anon: httpx.AsyncClient, client: httpx.AsyncClient) -> None:
+async def test_revoking_the_token_ends_its_sessions(
+    app: FastAPI, anon: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
     from vwed.auth.service import create_token, revoke_token
 
     async with app.state.sessions() as session:
@@ -99,7 +105,9 @@ async def test_the_log_socket_takes_the_cookie_from_the_same_origin_only(app: Fa
             assert '"welcome"' in str(await ws.recv())
         # refused before the handshake completes: the server answers the upgrade with 403
         with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
-            async with websockets.connect(url, additional_headers={"Cookie": cookie}, origin="http://127.0.0.1:1"):
+            async with websockets.connect(
+                url, additional_headers={"Cookie": cookie}, origin="http://127.0.0.1:1"
+            ):
                 pass
         assert refused.value.response.status_code == 403
 

@@ -25,11 +25,19 @@ async def ui_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     (ui / "assets" / "index-abc.js").write_text("console.log(1)")
     (ui / "favicon.svg").write_text("<svg/>")
     (tmp_path / "secret.txt").write_text("outside")
-    settings = Settings(data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN, ui_dir=ui, scheduler_enabled=False, executor_concurrency=0)  # type: ignore[arg-type]
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        admin_token=ADMIN_TOKEN,
+        ui_dir=ui,
+        scheduler_enabled=False,
+        executor_concurrency=0,
+    )  # type: ignore[arg-type]
     app: FastAPI = create_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-            yield client
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        yield client
 
 
 async def test_history_routes_get_the_index_page(ui_client: httpx.AsyncClient) -> None:
@@ -73,8 +81,12 @@ async def test_docs_load_swagger_from_this_server_only(ui_client: httpx.AsyncCli
 def test_the_committed_openapi_schema_is_the_apps_current_one() -> None:
     from vwed.web.openapi import schema
 
-    committed = json.loads((Path(__file__).parents[2] / "frontend" / "openapi.json").read_text(encoding="utf-8"))
-    assert committed == schema(), "run `make api-client` and commit frontend/openapi.json and src/api/schema.d.ts"
+    committed = json.loads(
+        (Path(__file__).parents[2] / "frontend" / "openapi.json").read_text(encoding="utf-8")
+    )
+    assert committed == schema(), (
+        "run `make api-client` and commit frontend/openapi.json and src/api/schema.d.ts"
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -36,7 +36,12 @@ def principal_out(principal: Principal) -> Body:
 
 @router.post("/session", summary="Sign in: exchange an API token for an HttpOnly session cookie")
 async def sign_in(
-    body: SignIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep, lang: LangDep
+    body: SignIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: LangDep,
 ) -> Body:
     lifetime = timedelta(hours=settings.session_hours)
     issued = await open_session(session, body.token, lifetime, request.headers.get("user-agent"))
@@ -57,7 +62,9 @@ async def sign_in(
     return ok(data, translate("signed_in", lang))
 
 
-@router.get("/session", summary="The signed-in caller (user null when nobody is) and the session's CSRF token")
+@router.get(
+    "/session", summary="The signed-in caller (user null when nobody is) and the session's CSRF token"
+)
 async def current_session(request: Request, session: SessionDep) -> Body:
     # Answered without a credential too: the UI asks on start, and "nobody" is an answer, not an error.
     try:

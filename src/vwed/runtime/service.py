@@ -9,10 +9,10 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from vwed.runtime.child import Vwed as VwedObject
 from vwed.runtime.launcher import Launcher, Limits, SpawnLauncher, describe_exit, make_launcher
 from vwed.runtime.process import BootFailed, CallResult, ProcessObserver, ScriptProcess
 from vwed.runtime.registry import Clash, Counts, Function, Listener, Registry, Route, route_path
-from vwed.runtime.child import Vwed as VwedObject
 from vwed.runtime.task_child import PRELOADED, SDK_FUNCTIONS, SDK_VARIABLES
 from vwed.runtime.tasks import RunSpec, SdkRefused, TaskLimits, TaskRunResult, TaskRuntime
 

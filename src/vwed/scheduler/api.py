@@ -6,11 +6,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from vwed.db.base import iso
 from vwed.errors import Forbidden, NotFound, Unavailable
 from vwed.i18n import translate
 from vwed.scheduler import schemas
 from vwed.scheduler.service import TaskService, preview
-from vwed.db.base import iso
 from vwed.sdk.service import NEVER_EXPOSED, TaskScripts, TaskVariables, exposed_tables, sdk_docs
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, SettingsDep, ok
 
@@ -166,9 +166,7 @@ async def next_runs(task_id: int, service: Tasks, count: Annotated[int, Query(ge
 async def task_vars(task_id: int, service: Tasks, session: SessionDep, principal: PrincipalDep) -> Body:
     task = await service.get(task_id)
     rows = await TaskVariables(session, principal.scope).of_task(task.id)
-    return ok(
-        [{"key": r.var_key, "value": r.var_value, "updated_at": iso(r.updated_at)} for r in rows]
-    )
+    return ok([{"key": r.var_key, "value": r.var_value, "updated_at": iso(r.updated_at)} for r in rows])
 
 
 @router.delete("/{task_id}/vars/{key}", summary="Delete one variable of the task")
@@ -177,5 +175,5 @@ async def delete_task_var(
 ) -> Body:
     task = await service.get(task_id)
     if not await TaskVariables(session, principal.scope).delete(task.id, key):
-        raise NotFound("task_var_not_found", key=key)
-    return ok(message=translate("task_var_deleted", lang, key=key))
+        raise NotFound("task_var_not_found", name=key)
+    return ok(message=translate("task_var_deleted", lang, name=key))

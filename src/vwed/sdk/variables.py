@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vwed.db.base import TenantScope
@@ -28,6 +29,6 @@ class TaskVariables:
         stmt = delete(ScriptVar).where(ScriptVar.task_id == task_id, ScriptVar.var_key == key)
         if not self.scope.all_tenants:
             stmt = stmt.where(ScriptVar.tenant_id == self.scope.tenant_id)
-        deleted = (await self.session.execute(stmt)).rowcount
+        deleted = cast(CursorResult[Any], await self.session.execute(stmt)).rowcount
         await self.session.commit()
         return bool(deleted)

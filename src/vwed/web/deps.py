@@ -77,7 +77,9 @@ def check_same_origin(connection: HTTPConnection) -> None:
         raise Forbidden("origin_refused", origin=origin or "")
 
 
-async def principal_of(connection: HTTPConnection, session: AsyncSession, token: str | None = None) -> Principal:
+async def principal_of(
+    connection: HTTPConnection, session: AsyncSession, token: str | None = None
+) -> Principal:
     """Who is calling: a bearer token (header, or `token` from a query) first, else the session cookie.
 
     Under a cookie an unsafe HTTP method needs the session's CSRF header, and a WebSocket the same
