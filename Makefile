@@ -8,7 +8,37 @@ UV_VERSION := 0.13.8
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.txt pyproject.toml | sha1sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.dev-$(shell cat requirements-dev.txt pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint fmt lock bench install dev clean
+.PHONY: run test lint fmt lock bench install dev clean ui ui-test api-client screenshots
+
+# The web UI: built from frontend/ with `npm ci` (the committed lock) into src/vwed/web/ui/, again only
+# when a source file changed since the last build (the stamp names a hash of every source file).
+UI_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html \
+	frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.app.json
+UI_STAMP := src/vwed/web/ui/.stamp-$(shell cat $(UI_SOURCES) 2>/dev/null | sha1sum | cut -c1-12)
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+$(UI_STAMP): frontend/node_modules/.package-lock.json $(UI_SOURCES)
+	cd frontend && npm run build
+	touch $@
+
+ui: $(UI_STAMP)
+
+## ui-test: type-check the UI (vue-tsc strict) and run its unit tests (vitest)
+ui-test: frontend/node_modules/.package-lock.json
+	cd frontend && npm run typecheck && npm test
+
+## api-client: regenerate frontend/openapi.json and the TypeScript client types from create_app()
+api-client: dev frontend/node_modules/.package-lock.json
+	$(BIN)/python -m vwed.web.openapi frontend/openapi.json
+	cd frontend && npm run api:types
+
+## screenshots: retake docs/ui/*.png (zh and en, light and dark) with the browser walk-through
+screenshots: dev ui
+	VWED_SCREENSHOTS=docs/ui $(BIN)/pytest -q tests/e2e/test_ui_walkthrough.py
+
 
 CODE := src tests $(wildcard bench)
 
@@ -30,12 +60,12 @@ $(DEV_STAMP): $(BIN)/uv requirements-dev.txt pyproject.toml
 install: $(RUNTIME_STAMP)
 dev: $(DEV_STAMP)
 
-## run: install, then serve on 127.0.0.1:8000 with SQLite in ./vwed-data (VWED_* variables apply)
-run: install
+## run: install, build the UI if missing or stale, then serve on 127.0.0.1:8000 with SQLite in ./vwed-data (VWED_* variables apply)
+run: install ui
 	$(BIN)/vwed serve
 
 ## test: install dev tools, lint and type-check, then the whole test suite
-test: dev lint
+test: dev lint ui ui-test
 	$(BIN)/pytest -q
 
 lint: dev
@@ -59,4 +89,4 @@ bench: dev
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache frontend/node_modules src/vwed/web/ui

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     default_timezone: str = "Asia/Shanghai"
     egress_allow: str = ""
 
+    # browser sign-in (docs/ui.md): how long a session cookie lives, and where the built web UI is
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    ui_dir: Path | None = None
+
     max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
     file_versions_keep: int = Field(default=50, ge=1)
 

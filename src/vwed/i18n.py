@@ -32,6 +32,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "无效的URL(需要 http 或 https 地址): {url}",
         "Invalid URL (an http or https URL is needed): {url}",
     ),
+    # browser sessions
+    "csrf_failed": (
+        "CSRF 校验失败: 请求缺少有效的 X-CSRF-Token 请求头",
+        "CSRF check failed: the request lacks a valid X-CSRF-Token header",
+    ),
+    "origin_refused": ("来源不被允许: {origin}", "Origin not allowed: {origin}"),
+    "signed_in": ("登录成功", "Signed in"),
+    "signed_out": ("已退出登录", "Signed out"),
     # projects
     "project_created": ("项目 {name} 创建成功", "Project {name} created"),
     "project_updated": ("项目 {name} 更新成功", "Project {name} updated"),
@@ -100,6 +108,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task_enabled": ("定时任务 {name} 已启用", "Scheduled task {name} enabled"),
     "task_disabled": ("定时任务 {name} 已禁用", "Scheduled task {name} disabled"),
     "task_run_queued": ("任务已加入执行队列", "The run is queued"),
+    "task_var_not_found": ("变量不存在: {name}", "No such variable: {name}"),
+    "task_var_deleted": ("变量 {name} 已删除", "Variable {name} deleted"),
     "task_not_found": ("定时任务不存在: {task_id}", "Scheduled task not found: {task_id}"),
     "task_webhook_required": (
         "webhook_url 不能为空: Webhook 类型的任务必须填写回调地址",

@@ -18,11 +18,16 @@ UNAUTHORIZED = {"success": False, "error": "未认证:缺少或无效的访问�
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, str]]:
-    """Every documented `/api/*` operation but health, with path parameters filled in."""
+    """Every documented `/api/*` operation but health and sign-in, with path parameters filled in."""
+    public = {("GET", "/api/health"), ("POST", "/api/auth/session"), ("GET", "/api/auth/session")}
     routes = []
     for path, operations in app.openapi()["paths"].items():
-        if path.startswith("/api/") and path != "/api/health":
-            routes.extend((method.upper(), re.sub(r"\{[^}]+\}", "1", path)) for method in operations)
+        if path.startswith("/api/"):
+            routes.extend(
+                (method.upper(), re.sub(r"\{[^}]+\}", "1", path))
+                for method in operations
+                if (method.upper(), path) not in public
+            )
     return routes
 
 

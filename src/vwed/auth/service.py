@@ -1,18 +1,20 @@
-"""Tokens: bootstrap of the admin token, authentication of a bearer token, and token administration."""
+"""Tokens and browser sessions: bootstrap of the admin token, authentication of a bearer token or a
+session cookie, CSRF tokens of sessions, and token administration."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vwed.auth.models import ApiToken
+from vwed.auth.models import ApiToken, WebSession
 from vwed.db.base import ADMIN_SCOPE, TenantScope, utcnow
-from vwed.errors import BadRequest, NotFound, Unauthorized
+from vwed.errors import BadRequest, Forbidden, NotFound, Unauthorized
 
 BOOTSTRAP_NAME = "bootstrap-admin"
 ROLES = ("admin", "user")
@@ -74,11 +76,15 @@ async def authenticate(session: AsyncSession, token: str | None) -> Principal:
     )
     if row is None:
         raise Unauthorized
+    await _touch(session, row)
+    return _principal(row)
+
+
+async def _touch(session: AsyncSession, row: ApiToken) -> None:
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= _LAST_USED_RESOLUTION:
         row.last_used_at = now
         await session.commit()
-    return _principal(row)
 
 
 async def bootstrap_admin(session: AsyncSession, configured: str | None) -> str | None:
@@ -135,5 +141,90 @@ async def revoke_token(session: AsyncSession, token_id: int) -> ApiToken:
     if row is None:
         raise NotFound
     row.revoked_at = row.revoked_at or utcnow()
+    await session.execute(delete(WebSession).where(WebSession.token_id == token_id))
     await session.commit()
     return row
+
+
+# -- browser sessions -------------------------------------------------------------------------------
+
+SESSION_COOKIE = "vwed_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_USER_AGENT_MAX = 200
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """A session as created: the cookie value (known only now), its CSRF token, who and until when."""
+
+    cookie: str
+    csrf_token: str
+    principal: Principal
+    expires_at: datetime
+
+
+def csrf_token_of(cookie: str) -> str:
+    """The CSRF token of the session whose cookie is `cookie`.
+
+    Derived, not stored: only the holder of the HttpOnly cookie's value (the server) can compute it, and
+    the page learns it from the sign-in answer or `GET /api/auth/session`, which other origins cannot read.
+    """
+    return hmac.new(cookie.encode(), b"vwed-csrf", hashlib.sha256).hexdigest()
+
+
+async def open_session(
+    session: AsyncSession, token: str, lifetime: timedelta, user_agent: str | None
+) -> IssuedSession:
+    """Exchange a valid API `token` for a new browser session; raise `Unauthorized` otherwise."""
+    principal = await authenticate(session, token)
+    cookie = "vwed_s_" + secrets.token_urlsafe(32)
+    now = utcnow()
+    expires_at = now + lifetime
+    # Sign-in is the natural moment to drop this token's expired sessions, so the table stays small.
+    await session.execute(
+        delete(WebSession).where(WebSession.token_id == principal.token_id, WebSession.expires_at <= now)
+    )
+    session.add(
+        WebSession(
+            token_id=principal.token_id,
+            session_hash=hash_token(cookie),
+            expires_at=expires_at,
+            user_agent=(user_agent or "")[:_USER_AGENT_MAX] or None,
+        )
+    )
+    await session.commit()
+    return IssuedSession(cookie, csrf_token_of(cookie), principal, expires_at)
+
+
+async def authenticate_session(session: AsyncSession, cookie: str | None) -> Principal:
+    """Return the caller of a session cookie that is known, unexpired and whose token is not revoked."""
+    if not cookie:
+        raise Unauthorized
+    row = await session.scalar(
+        select(ApiToken)
+        .join(WebSession, WebSession.token_id == ApiToken.id)
+        .where(
+            WebSession.session_hash == hash_token(cookie),
+            WebSession.expires_at > utcnow(),
+            ApiToken.revoked_at.is_(None),
+        )
+    )
+    if row is None:
+        raise Unauthorized
+    await _touch(session, row)
+    return _principal(row)
+
+
+def check_csrf(method: str, cookie: str, header: str | None) -> None:
+    """Refuse an unsafe `method` under a cookie session unless `header` carries the session's token."""
+    if method.upper() in SAFE_METHODS:
+        return
+    if not header or not hmac.compare_digest(header, csrf_token_of(cookie)):
+        raise Forbidden("csrf_failed")
+
+
+async def close_session(session: AsyncSession, cookie: str) -> None:
+    """Delete the session of `cookie` (sign-out); the cookie stops working at once."""
+    await session.execute(delete(WebSession).where(WebSession.session_hash == hash_token(cookie)))
+    await session.commit()

@@ -12,13 +12,13 @@ from fastapi import APIRouter, Query, Request, WebSocket
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from vwed.auth.service import Principal, authenticate
-from vwed.errors import Unauthorized
+from vwed.auth.service import Principal
+from vwed.errors import Forbidden, Unauthorized
 from vwed.i18n import Lang, negotiate, translate
 from vwed.logs.hub import Connection, LogHub
 from vwed.logs.schemas import normal_level, utc_stamp
 from vwed.logs.service import LogPipeline, LogQueryService, naive_utc
-from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, ok
+from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, ok, principal_of
 
 router = APIRouter(prefix="/api/script", tags=["logs"])
 socket_router = APIRouter()
@@ -51,15 +51,9 @@ def _pipeline(request: Request | WebSocket) -> LogPipeline:
     return pipeline
 
 
-def _bearer(headers: Any) -> str | None:
-    value = headers.get("authorization") or ""
-    scheme, _, credentials = value.partition(" ")
-    return credentials.strip() if scheme.lower() == "bearer" else None
-
-
 async def _principal_of(connection: Request | WebSocket, token: str | None) -> Principal:
     async with connection.app.state.sessions() as session:
-        return await authenticate(session, token or _bearer(connection.headers))
+        return await principal_of(connection, session, token)
 
 
 # -- WebSocket ------------------------------------------------------------------------------------
@@ -69,12 +63,18 @@ async def _principal_of(connection: Request | WebSocket, token: str | None) -> P
 async def script_logs(
     websocket: WebSocket, client_id: str = "", client_type: str = "web", token: str | None = None
 ) -> None:
-    """Live logs: `subscribe` / `unsubscribe` / `ping` / `get_status` in, seed messages out."""
+    """Live logs: `subscribe` / `unsubscribe` / `ping` / `get_status` in, seed messages out.
+
+    The caller is a bearer token (header or `?token=`) or the web UI's session cookie.
+    """
     lang = negotiate(websocket.headers.get("accept-language"))
     try:
         principal = await _principal_of(websocket, token)
     except Unauthorized:
         await websocket.close(code=4401, reason="unauthorized")
+        return
+    except Forbidden:
+        await websocket.close(code=4403, reason="origin not allowed")
         return
     if not client_id or len(client_id) > 100 or len(client_type) > 20:
         await websocket.close(code=4400, reason="client_id is required (at most 100 characters)")

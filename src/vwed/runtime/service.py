@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from vwed.runtime.child import Vwed as VwedObject
 from vwed.runtime.launcher import Launcher, Limits, SpawnLauncher, describe_exit, make_launcher
 from vwed.runtime.process import BootFailed, CallResult, ProcessObserver, ScriptProcess
 from vwed.runtime.registry import Clash, Counts, Function, Listener, Registry, Route, route_path
@@ -38,6 +39,7 @@ __all__ = [
     "TaskLimits",
     "TaskRunResult",
     "TaskRuntime",
+    "VwedObject",
     "describe_exit",
     "route_path",
 ]

@@ -6,11 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from vwed.errors import Forbidden, Unavailable
+from vwed.db.base import iso
+from vwed.errors import Forbidden, NotFound, Unavailable
 from vwed.i18n import translate
 from vwed.scheduler import schemas
 from vwed.scheduler.service import TaskService, preview
-from vwed.sdk.service import NEVER_EXPOSED, TaskScripts, exposed_tables, sdk_docs
+from vwed.sdk.service import NEVER_EXPOSED, TaskScripts, TaskVariables, exposed_tables, sdk_docs
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, SettingsDep, ok
 
 router = APIRouter(prefix="/api/scheduled-tasks", tags=["scheduled tasks"])
@@ -37,6 +38,7 @@ Body = dict[str, Any]
 Page = Annotated[int, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 RunStatus = Literal["queued", "running", "success", "failed", "skipped", "missed"]
+LastRunStatus = Literal["success", "failed", "running", "never"]
 
 
 # -- static paths (before /{task_id}) ---------------------------------------------------------------
@@ -75,12 +77,13 @@ async def schedule_preview(body: schemas.SchedulePreview, settings: SettingsDep,
     return ok(preview(body, settings.default_timezone, lang))
 
 
-@router.get("", summary="List tasks (filters: tenant, enabled, type, keyword; paginated)")
+@router.get("", summary="List tasks (filters: tenant, enabled, type, last status, keyword; paginated)")
 async def list_tasks(
     service: Tasks,
     tenant_id: str | None = None,
     is_enabled: bool | None = None,
     execution_type: schemas.ExecutionType | None = None,
+    last_run_status: LastRunStatus | None = None,
     keyword: Annotated[str | None, Query(max_length=100)] = None,
     page: Page = 1,
     page_size: PageSize = 20,
@@ -92,6 +95,7 @@ async def list_tasks(
         keyword=keyword,
         page=page,
         page_size=page_size,
+        last_run_status=last_run_status,
     )
     items = [schemas.task_out(t) for t in tasks]
     return ok({"items": items, "total": total, "page": page, "page_size": page_size})
@@ -156,3 +160,20 @@ async def task_logs(
 @router.get("/{task_id}/next-runs", summary="The task's next fire times in its timezone")
 async def next_runs(task_id: int, service: Tasks, count: Annotated[int, Query(ge=1, le=100)] = 5) -> Body:
     return ok(await service.next_runs(task_id, count))
+
+
+@router.get("/{task_id}/vars", summary="Variables the task's runs keep with set_var")
+async def task_vars(task_id: int, service: Tasks, session: SessionDep, principal: PrincipalDep) -> Body:
+    task = await service.get(task_id)
+    rows = await TaskVariables(session, principal.scope).of_task(task.id)
+    return ok([{"key": r.var_key, "value": r.var_value, "updated_at": iso(r.updated_at)} for r in rows])
+
+
+@router.delete("/{task_id}/vars/{key}", summary="Delete one variable of the task")
+async def delete_task_var(
+    task_id: int, key: str, service: Tasks, session: SessionDep, principal: PrincipalDep, lang: LangDep
+) -> Body:
+    task = await service.get(task_id)
+    if not await TaskVariables(session, principal.scope).delete(task.id, key):
+        raise NotFound("task_var_not_found", name=key)
+    return ok(message=translate("task_var_deleted", lang, name=key))

@@ -63,6 +63,7 @@ class TaskRepository:
         keyword: str | None,
         offset: int,
         limit: int,
+        last_run_status: str | None = None,
     ) -> tuple[Sequence[ScheduledTask], int]:
         """One page of tasks matching the filters, newest first, and the total count."""
         stmt = self.scope.apply(select(ScheduledTask), ScheduledTask)
@@ -72,6 +73,10 @@ class TaskRepository:
             stmt = stmt.where(ScheduledTask.is_enabled.is_(enabled))
         if execution_type is not None:
             stmt = stmt.where(ScheduledTask.execution_type == execution_type)
+        if last_run_status == "never":
+            stmt = stmt.where(ScheduledTask.last_run_status.is_(None))
+        elif last_run_status is not None:
+            stmt = stmt.where(ScheduledTask.last_run_status == last_run_status)
         if keyword:
             pattern = contains_pattern(keyword)
             stmt = stmt.where(

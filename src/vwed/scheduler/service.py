@@ -100,6 +100,7 @@ class TaskService:
         keyword: str | None,
         page: int,
         page_size: int,
+        last_run_status: str | None = None,
     ) -> tuple[Sequence[ScheduledTask], int]:
         """One page of tasks in scope matching the filters, and the total."""
         return await self.repo.page(
@@ -107,6 +108,7 @@ class TaskService:
             enabled=enabled,
             execution_type=execution_type,
             keyword=keyword,
+            last_run_status=last_run_status,
             offset=(page - 1) * page_size,
             limit=page_size,
         )

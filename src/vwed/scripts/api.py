@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from vwed.errors import NotFound, PayloadTooLarge, VwedError
 from vwed.i18n import negotiate, translate
 from vwed.scripts import schemas
+from vwed.scripts.docs import vwed_docs
 from vwed.scripts.service import MethodNotAllowed, ScriptSupervisor
 from vwed.web.deps import LangDep, PrincipalDep, SessionDep, ok
 
@@ -97,6 +98,11 @@ async def registry_status(supervisor: Supervisor, principal: PrincipalDep) -> Bo
     return ok(supervisor.registry_status(principal))
 
 
+@router.get("/vwed-docs", summary="The VWED object a service script sees: modules, methods, docstrings")
+async def get_vwed_docs() -> Body:
+    return ok(vwed_docs())
+
+
 @router.get("/integration/functions", summary="Functions available to the task editor")
 async def integration_functions(
     supervisor: Supervisor, principal: PrincipalDep, tags: str | None = None
@@ -145,11 +151,6 @@ async def request_body(request: Request, limit: int) -> Any:
     return text
 
 
-@custom.api_route(
-    "/api/custom/{path:path}",
-    methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
-    summary="A route registered by a running script (VWED.api)",
-)
 async def custom_route(
     path: str, request: Request, supervisor: Supervisor, principal: PrincipalDep
 ) -> Response:
@@ -176,3 +177,14 @@ async def custom_route(
     if isinstance(result.value, str):
         return PlainTextResponse(result.value, status_code=status)
     return json_response(result.value, status)
+
+
+# One route per method, so each has its own OpenAPI operation id (the UI's client is generated from it).
+for _method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+    custom.add_api_route(
+        "/api/custom/{path:path}",
+        custom_route,
+        methods=[_method],
+        name=f"custom_route_{_method.lower()}",
+        summary=f"A {_method} route registered by a running script (VWED.api)",
+    )

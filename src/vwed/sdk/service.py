@@ -30,9 +30,10 @@ from vwed.sdk.broker import RunIdentity, SdkBroker, SharedClients
 from vwed.sdk.dbquery import NEVER_EXPOSED, ReadOnlyQueries, exposed_tables
 from vwed.sdk.deps import DepsCache
 from vwed.sdk.docs import sdk_docs, sdk_markdown
+from vwed.sdk.variables import TaskVariables
 from vwed.secrets.service import mask_values
 
-__all__ = ["NEVER_EXPOSED", "TaskScripts", "exposed_tables", "sdk_docs", "sdk_markdown"]
+__all__ = ["NEVER_EXPOSED", "TaskScripts", "TaskVariables", "exposed_tables", "sdk_docs", "sdk_markdown"]
 
 OUTPUT_CHANNEL = "task.output.{trace_id}"
 

@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
 import vwed
+from vwed.auth import api as auth_api
 from vwed.auth.service import bootstrap_admin
 from vwed.bus import Bus, MemoryBus
 from vwed.config import Settings
@@ -30,7 +30,7 @@ from vwed.scripts.service import ScriptSupervisor
 from vwed.sdk.service import TaskScripts
 from vwed.secrets import api as secrets_api
 from vwed.tenants import api as tenants_api
-from vwed.web import errors
+from vwed.web import errors, ui
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
 
 log = logging.getLogger("vwed")
@@ -137,12 +137,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="VWED Script Platform",
         version=vwed.__version__,
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs is served by `ui` from the package's own Swagger UI copy (no CDN)
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings or Settings()
     errors.install(app)
     app.include_router(health)
+    app.include_router(auth_api.router)
     authenticated = [Depends(get_principal)]
     app.include_router(projects_api.router, dependencies=authenticated)
     app.include_router(logs_api.router, dependencies=authenticated)
@@ -154,9 +156,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notify_api.router, dependencies=authenticated)
     app.include_router(scripts_api.router, dependencies=authenticated)
     app.include_router(scripts_api.custom, dependencies=authenticated)
-
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    ui.install(app, app.state.settings.ui_dir)
     return app

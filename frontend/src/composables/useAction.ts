@@ -1,0 +1,45 @@
+// Every button that calls the server: a loading flag while it runs, then a success or error message.
+import { ElMessage } from 'element-plus'
+import { ref } from 'vue'
+import { useI18n } from 'vue-i18n'
+import { ApiError } from '@/api/errors'
+
+type Translate = ReturnType<typeof useI18n>['t']
+
+/** The message a person reads for a failure: distinct for timeout, network and server unavailable. */
+export function describeError(error: unknown, t: Translate): string {
+  if (error instanceof ApiError) {
+    if (error.kind === 'timeout') return t('errors.timeout')
+    if (error.kind === 'network') return t('errors.network')
+    if (error.kind === 'unavailable') return t('errors.unavailable')
+    const fields = error.detail.map((d) => `${d.field}: ${d.message}`).join('; ')
+    return fields ? `${error.message} (${fields})` : error.message
+  }
+  return error instanceof Error ? error.message : String(error)
+}
+
+export function useAction() {
+  const { t } = useI18n()
+  const busy = ref(false)
+
+  /** Run `work`; show its message (or `success`) when it succeeds and the error when it fails. */
+  async function run<T>(work: () => Promise<T>, success?: string | ((value: T) => string | undefined)): Promise<T | undefined> {
+    busy.value = true
+    try {
+      const value = await work()
+      const text = typeof success === 'function' ? success(value) : success
+      if (text) ElMessage.success({ message: text, grouping: true })
+      return value
+    } catch (error) {
+      // "unavailable" has its own banner; repeating it in a toast would only add noise
+      if (!(error instanceof ApiError && error.kind === 'unavailable')) {
+        ElMessage.error({ message: describeError(error, t), grouping: true, duration: 5000 })
+      }
+      return undefined
+    } finally {
+      busy.value = false
+    }
+  }
+
+  return { busy, run }
+}

@@ -1,0 +1,319 @@
+"""The web UI walked through in Debian's Chromium against a real `vwed serve`, as a first-time user would.
+
+Sign in; create a project and a file, type code and see a syntax marker, fix and save; restore an older
+version from the diff view; start seed script 7.2, call its route from "try it", see its log line arrive
+live; create a cron task with a DingTalk channel (a local fake robot), test-run it, run it now and read its
+log; stop the backend and see "服务暂时不可用", start it again and recover without a reload; switch to
+English. No console errors, and no request to a host other than 127.0.0.1.
+
+With VWED_SCREENSHOTS=<dir> (`make screenshots`) the main pages are saved there in zh and en, light and
+dark, for docs/ui/.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.async_api import ConsoleMessage, Page, Request, expect
+
+from tests.e2e.browser import chromium
+from tests.fakes.dingtalk import FakeDingTalk
+from tests.hostile.server import ADMIN_TOKEN, VWED, vwed_env
+from tests.integration.seed_scripts import API_SERVICE_7_2
+from tests.servers import LocalServer, free_port
+
+UI_DIR = Path(__file__).parents[2] / "src" / "vwed" / "web" / "ui"
+START_SECONDS = 60.0
+
+
+class Backend:
+    """A `vwed serve` process that the test can stop and start again on the same port and data."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tmp_path / "server.log"
+        self.env = vwed_env(tmp_path / "data", {"VWED_EGRESS_ALLOW": "127.0.0.1"})
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        with self.log.open("a") as out:
+            self.process = subprocess.Popen(
+                [VWED, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError("the server did not come up:\n" + self.log.read_text())
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@contextmanager
+def backend(tmp_path: Path) -> Iterator[Backend]:
+    server = Backend(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def robot() -> AsyncIterator[tuple[FakeDingTalk, str]]:
+    fake = FakeDingTalk()
+    async with LocalServer(fake.app) as server:
+        yield fake, fake.url(server.url)
+
+
+class Watch:
+    """Console errors and request hosts of a page; network errors are expected only during an outage."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        self.hosts: set[str] = set()
+        self.outage = False
+        page.on("console", self.console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("request", self.request)
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        if self.outage and (
+            "ERR_CONNECTION_REFUSED" in message.text or "Failed to load resource" in message.text
+        ):
+            return
+        if self.outage and "WebSocket" in message.text:
+            return
+        self.errors.append(message.text)
+
+    def request(self, request: Request) -> None:
+        host = urlsplit(request.url).hostname
+        if host:
+            self.hosts.add(host)
+
+
+async def type_into_editor(page: Page, text: str) -> None:
+    """Replace the editor's whole content with `text` (as one input, so auto-indent leaves it alone)."""
+    await page.locator(".monaco-editor .view-lines").first.click()
+    await page.keyboard.press("ControlOrMeta+A")
+    await page.keyboard.press("Delete")
+    await page.keyboard.insert_text(text)
+
+
+SCREENS = {
+    "sign-in": "/login",
+    "projects": None,  # the IDE with the file open, filled in during the walk-through
+    "script-services": "/script-services",
+    "scheduled-tasks": "/scheduled-tasks",
+    "task-edit": None,
+    "notification-channels": "/notification-channels",
+    "system": "/system",
+}
+
+
+async def take_screenshots(page: Page, base: str, paths: dict[str, str | None], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for lang in ("zh-CN", "en"):
+        for theme in ("light", "dark"):
+            await page.evaluate(
+                "([l, t]) => { localStorage.setItem('vwed.lang', l); localStorage.setItem('vwed.theme', t) }",
+                [lang, theme],
+            )
+            for name, path in paths.items():
+                if path is None:
+                    continue
+                await page.goto(base + path)
+                await page.wait_for_load_state("networkidle")
+                if name in ("projects", "task-edit"):
+                    await page.wait_for_selector(".monaco-editor", timeout=20_000)
+                await page.wait_for_timeout(400)
+                short = "zh" if lang == "zh-CN" else "en"
+                await page.screenshot(path=str(out / f"{name}-{short}-{theme}.png"))
+
+
+async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[FakeDingTalk, str]) -> None:
+    if not (UI_DIR / "index.html").exists():
+        pytest.fail("the web UI is not built (make ui)")
+    fake, robot_url = robot
+    with backend(tmp_path) as server:
+        async with chromium() as browser:
+            context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+            page = await context.new_page()
+            page.set_default_timeout(15_000)
+            watch = Watch(page)
+            base = server.url
+
+            # -- sign in: the token goes to the server once and nowhere in the browser's storage
+            await page.goto(base + "/")
+            await expect(page.locator("[data-test=token]")).to_be_visible()
+            await page.locator("[data-test=token]").fill(ADMIN_TOKEN)
+            await page.click("[data-test=sign-in]")
+            await page.wait_for_url("**/projects**")
+            storage = await page.evaluate("JSON.stringify(localStorage) + JSON.stringify(sessionStorage)")
+            assert ADMIN_TOKEN not in storage
+            assert ADMIN_TOKEN not in await page.evaluate("document.cookie")
+
+            # -- a project, a file, a syntax marker while typing, fixed and saved with Ctrl+S
+            await page.click("[data-test=new-project]")
+            await page.locator("[data-test=project-name]").fill("演示项目")
+            await page.click("[data-test=project-create]")
+            await page.click("[data-test=new-file]")
+            await page.click("[data-test=file-create]")
+            await page.wait_for_selector(".monaco-editor", timeout=30_000)
+            await type_into_editor(page, "def boot(:")
+            await expect(page.locator("[data-test=syntax-state]")).to_contain_text("1")
+            await page.wait_for_selector(".monaco-editor .squiggly-error")
+            await type_into_editor(page, "def boot(): VWED.log.sync_info('fixed')")
+            await expect(page.locator(".monaco-editor .squiggly-error")).to_have_count(0)
+            await page.keyboard.press("ControlOrMeta+S")
+            await expect(page.locator("[data-test=saved]")).to_be_visible()
+            projects_path = urlsplit(page.url).path
+
+            # -- restore the first version (the template) from the diff view
+            await page.click("[data-test=history]")
+            await page.locator("[data-test=versions] [data-version='1']").click()
+            await page.wait_for_selector("[data-test=diff-view] .monaco-diff-editor", timeout=20_000)
+            await page.click("[data-test=restore]")
+            await expect(page.locator("[data-test=diff-view]")).to_have_count(0)
+            await page.keyboard.press("Escape")
+            restored = httpx.get(
+                f"{base}/api/script/files/1", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+            ).json()["data"]["content"]
+            assert "/hello" in restored
+            assert "fixed" not in restored
+
+            # -- upload the seed's 7.2 script as a file of the project
+            seed = tmp_path / "api_service.py"
+            seed.write_text(API_SERVICE_7_2, encoding="utf-8")
+            await page.set_input_files("input[type=file]", str(seed))
+            await expect(page.locator(".toolbar .path")).to_contain_text("api_service.py")
+
+            # -- start the service, call its route from "try it", see its log line arrive live
+            await page.locator(".toolbar button", has_text="启动服务").click()
+            await page.wait_for_url("**/script-services**")
+            await page.click("[data-test=start-submit]")
+            await expect(page.locator("[data-test=running]")).to_contain_text("api_service.py")
+            await expect(page.locator("[data-test=log-panel]")).to_contain_text("API服务启动", timeout=20_000)
+            await page.locator("[data-test=try-route]").first.click()
+            dialog = page.locator("[data-test=try-dialog]")
+            await dialog.locator("input").nth(1).fill("/webhook")
+            await dialog.locator(".el-select").first.click()
+            await page.locator(".el-select-dropdown__item", has_text="POST").click()
+            await dialog.locator("textarea").fill('{"event": "来自浏览器"}')
+            await page.click("[data-test=try-send]")
+            await expect(page.locator("[data-test=try-status]")).to_contain_text("HTTP 200")
+            await expect(page.locator("[data-test=try-answer]")).to_contain_text("received")
+            await page.keyboard.press("Escape")
+            await expect(page.locator("[data-test=log-panel]")).to_contain_text("收到Webhook: 来自浏览器")
+
+            # -- a DingTalk channel (the local fake robot)
+            await page.click("[data-nav=channels]")
+            await page.click("[data-test=new-channel]")
+            await page.locator("[data-test=channel-name]").fill("值班群")
+            await page.locator("[data-test=channel-url]").fill(robot_url)
+            await page.click("[data-test=channel-save]")
+            await expect(page.locator("[data-test=channels]")).to_contain_text("值班群")
+
+            # -- a cron task: preview, test run with what the channel would receive, save, run now, log
+            await page.click("[data-nav=tasks]")
+            await page.click("[data-test=new-task]")
+            await page.locator("[data-test=task-name]").fill("每日推送")
+            await expect(page.locator("[data-test=schedule-preview] li")).to_have_count(5)
+            await page.locator("[data-test=task-channels]").click()
+            await page.locator(".el-select-dropdown__item", has_text="值班群").click()
+            await page.keyboard.press("Escape")
+            await page.wait_for_selector("[data-test=code-editor] .monaco-editor", timeout=20_000)
+            await page.click("[data-test=test-run]")
+            result = page.locator("[data-test=test-result]")
+            await expect(result).to_contain_text("任务开始执行", timeout=60_000)
+            await expect(result.locator("[data-test=rendered]")).to_contain_text("每日推送")
+            assert fake.received == []
+            await page.click("[data-test=task-save]")
+            await page.wait_for_url("**/scheduled-tasks/1")
+            task_edit_path = urlsplit(page.url).path
+            await page.click("[data-test=task-run-now]")
+            await page.click("[data-nav=tasks]")
+            await page.locator("[data-test=logs]").first.click()
+            logs = page.locator("[data-test=run-logs]")
+            deadline = time.monotonic() + 60
+            while "成功" not in (await logs.inner_text()) and time.monotonic() < deadline:
+                await page.click("[data-test=logs-refresh]")
+                await page.wait_for_timeout(500)
+            await expect(logs).to_contain_text("成功")
+            await logs.locator(".el-table__expand-icon").first.click()
+            await expect(page.locator("[data-test=run-output]").first).to_contain_text("任务开始执行")
+            assert fake.received
+            assert "每日推送" in str(fake.received[-1])
+            await page.keyboard.press("Escape")
+
+            # -- the backend goes away: "服务暂时不可用"; it comes back: the page recovers by itself
+            watch.outage = True
+            server.stop()
+            await page.locator(".page-head button", has_text="刷新").click()
+            banner = page.locator("[data-test=backend-down]")
+            await expect(banner).to_contain_text("服务暂时不可用")
+            server.start()
+            await expect(banner).to_have_count(0, timeout=20_000)
+            watch.outage = False
+            await expect(page.locator("[data-test=task-table]")).to_contain_text("每日推送")
+
+            # -- English, remembered
+            await page.locator("header [data-test=lang]").click()
+            await page.locator(".el-select-dropdown__item", has_text="English").click()
+            await expect(page.locator("[data-nav=tasks]")).to_contain_text("Scheduled tasks")
+            await page.reload()
+            await expect(page.locator("[data-nav=tasks]")).to_contain_text("Scheduled tasks")
+
+            screens = os.environ.get("VWED_SCREENSHOTS")
+            if screens:
+                paths = dict(SCREENS, projects=projects_path, **{"task-edit": task_edit_path})
+                await take_screenshots(page, base, paths, Path(screens))
+
+            assert watch.errors == [], watch.errors
+            assert watch.hosts == {"127.0.0.1"}, watch.hosts
+            await context.close()
+
+
+async def test_a_fresh_server_shows_the_sign_in_page_with_nothing_leaving_the_machine(tmp_path: Path) -> None:
+    if not (UI_DIR / "index.html").exists():
+        pytest.fail("the web UI is not built (make ui)")
+    with backend(tmp_path) as server:
+        async with chromium() as browser:
+            page = await browser.new_page()
+            watch = Watch(page)
+            await page.goto(server.url + "/")
+            await page.wait_for_url("**/login**")
+            await expect(page.locator("[data-test=sign-in]")).to_be_visible()
+            await page.goto(server.url + "/docs")
+            await expect(page.locator(".swagger-ui .info")).to_be_visible(timeout=20_000)
+            assert watch.errors == [], watch.errors
+            assert watch.hosts == {"127.0.0.1"}, watch.hosts
