@@ -265,6 +265,8 @@ class ScriptSupervisor:
             restart_policy=restart_policy,
             started_at=utcnow(),
         )
+        # Hand the pooled connection back while the service boots (up to the boot timeout).
+        await session.commit()
         counts = await self._launch(state)
         try:
             await ServiceRepository(session).add(

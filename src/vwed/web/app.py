@@ -24,7 +24,7 @@ from vwed.notify import api as notify_api
 from vwed.projects import api as projects_api
 from vwed.scheduler import api as scheduler_api
 from vwed.scheduler.engine import RunExecutor, Scheduler
-from vwed.scheduler.service import RunReporter
+from vwed.scheduler.service import RunReporter, RunSlots
 from vwed.scripts import api as scripts_api
 from vwed.scripts.service import ScriptSupervisor
 from vwed.sdk.service import TaskScripts
@@ -91,10 +91,13 @@ def background_services(app: FastAPI) -> list[BackgroundService]:
     services: list[BackgroundService] = [app.state.log_pipeline, app.state.scripts]
     if settings.executor_concurrency > 0:
         # The script runner registers itself when it starts, before the executor claims any run.
-        app.state.task_scripts = TaskScripts(settings, app.state.engine, app.state.sessions, app.state.bus)
+        slots = RunSlots(settings.executor_concurrency)
+        app.state.task_scripts = TaskScripts(
+            settings, app.state.engine, app.state.sessions, app.state.bus, slots
+        )
         services.append(app.state.task_scripts)
         reporter = RunReporter(app.state.sessions, settings, app.state.bus)
-        services.append(RunExecutor(app.state.engine, settings, app.state.bus, reporter))
+        services.append(RunExecutor(app.state.engine, settings, app.state.bus, reporter, slots=slots))
     if settings.scheduler_enabled:
         services.append(Scheduler(app.state.engine, settings, app.state.bus))
     return services

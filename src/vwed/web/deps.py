@@ -47,11 +47,16 @@ LangDep = Annotated[Lang, Depends(get_lang)]
 
 
 async def get_principal(
-    session: SessionDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The authenticated caller; every `/api/*` router but health depends on it."""
-    return await authenticate(session, credentials.credentials if credentials else None)
+    """The authenticated caller; every `/api/*` router but health depends on it.
+
+    The token is checked in a session of its own, closed before the handler runs: a request that waits
+    (a test run, a function call) must not hold a pooled database connection meanwhile.
+    """
+    async with request.app.state.sessions() as session:
+        return await authenticate(session, credentials.credentials if credentials else None)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
