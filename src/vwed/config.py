@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     log_line_max_chars: int = Field(default=8192, ge=100)
     log_retention_days: int = Field(default=14, ge=1)
     log_max_lines_per_script: int = Field(default=100_000, ge=100)
+    log_max_lines_per_tenant: int = Field(default=1_000_000, ge=100)
+    log_tenant_rate_per_second: float = Field(default=2000.0, gt=0)
+    log_tenant_burst: int = Field(default=10_000, ge=1)
     ws_max_pending: int = Field(default=1000, ge=10)
     scheduler_enabled: bool = True
     scheduler_misfire_grace_seconds: int = Field(default=60, ge=0)

@@ -13,11 +13,12 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from vwed.auth.service import Principal, authenticate
-from vwed.errors import Unauthorized
+from vwed.errors import NotFound, Unauthorized
 from vwed.i18n import Lang, negotiate, translate
 from vwed.logs.hub import Connection, LogHub
 from vwed.logs.schemas import normal_level, utc_stamp
 from vwed.logs.service import LogPipeline, LogQueryService, naive_utc
+from vwed.scripts.service import ScriptSupervisor
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, ok
 
 router = APIRouter(prefix="/api/script", tags=["logs"])
@@ -180,27 +181,32 @@ async def _subscribe(
 # -- HTTP -----------------------------------------------------------------------------------------
 
 
-@router.get("/ws/connections/status", summary="WebSocket connections of this node")
-async def connections_status(request: Request) -> Body:
-    return ok(_hub(request).status())
+@router.get("/ws/connections/status", summary="WebSocket connections of this node (the caller's own)")
+async def connections_status(request: Request, principal: PrincipalDep) -> Body:
+    return ok(_hub(request).status(principal.scope))
 
 
-@router.post("/ws/broadcast/test", summary="Send a test log line to a script's subscribers")
+@router.post("/ws/broadcast/test", summary="Send a test log line to the subscribers of one of your scripts")
 async def broadcast_test(
     body: BroadcastTest, request: Request, bus: BusDep, principal: PrincipalDep, lang: LangDep
 ) -> Body:
+    supervisor: ScriptSupervisor = request.app.state.scripts
+    owner = await supervisor.owner_of(body.script_id, principal.scope)
+    if owner is None:
+        # Another tenant's script reads exactly like one that does not exist.
+        raise NotFound("script_not_found", script_id=body.script_id)
     line = {
         "level": normal_level(body.level),
         "message": body.message,
         "timestamp": utc_stamp(),
         "source": "test",
-        "tenant_id": principal.tenant_id,
+        "tenant_id": owner.tenant_id,
     }
     if body.repeat == 1:
         await bus.publish(f"script.log.{body.script_id}", line)
     else:
         frame = {"type": "script_log", "script_id": body.script_id, **line}
-        _hub(request).deliver_many(body.script_id, principal.tenant_id, frame, body.repeat)
+        _hub(request).deliver_many(body.script_id, owner.tenant_id, frame, body.repeat)
     return ok(message=translate("ws_broadcast_sent", lang, script_id=body.script_id))
 
 

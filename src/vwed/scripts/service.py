@@ -131,6 +131,13 @@ class Started:
 
 
 @dataclass(frozen=True)
+class ScriptOwner:
+    """The tenant a script service belongs to (None: a global service)."""
+
+    tenant_id: str | None
+
+
+@dataclass(frozen=True)
 class Stopped:
     """The outcome of a stop: the file name and what was removed."""
 
@@ -364,6 +371,17 @@ class ScriptSupervisor:
         self._publish_outcome(route.script_id, label, result)
         raise_for(result, timeout, state)
         return result
+
+    async def owner_of(self, script_id: str, scope: TenantScope) -> ScriptOwner | None:
+        """The owner of service `script_id` (on this node or any) if `scope` may see it, else None."""
+        state = self.states.get(script_id)
+        if state is not None:
+            return ScriptOwner(state.tenant_id) if visible(scope, state) else None
+        async with self.sessions() as session:
+            record = await ServiceRepository(session).get(script_id)
+        if record is None or not scope.allows(record):
+            return None
+        return ScriptOwner(record.tenant_id)
 
     def may_call(self, script_id: str, scope: TenantScope) -> bool:
         """Whether a caller with `scope` may call what script `script_id` registered."""

@@ -84,6 +84,9 @@ def background_services(app: FastAPI) -> list[BackgroundService]:
             line_max_chars=settings.log_line_max_chars,
             retention_days=settings.log_retention_days,
             max_lines_per_script=settings.log_max_lines_per_script,
+            max_lines_per_tenant=settings.log_max_lines_per_tenant,
+            tenant_rate_per_second=settings.log_tenant_rate_per_second,
+            tenant_burst=settings.log_tenant_burst,
         ),
     )
     app.state.scripts = ScriptSupervisor(settings, app.state.sessions, app.state.bus)
