@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     egress_allow: str = ""
 
     max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
+    max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     file_versions_keep: int = Field(default=50, ge=1)
 
     log_rate_per_second: float = Field(default=1000.0, gt=0)

@@ -353,6 +353,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "系统繁忙: 全部 {limit} 个运行槽位都在使用中,请稍后再试 (VWED_EXECUTOR_CONCURRENCY)",
         "The system is busy: all {limit} run slots are in use; try again later (VWED_EXECUTOR_CONCURRENCY)",
     ),
+    "secret_shared_global_only": (
+        "只有全局密钥可以共享给租户 (shared)",
+        "Only a global secret can be shared with tenants (shared)",
+    ),
     "deps_line_refused": (
         "script_deps 第 {line} 行不是普通的 PEP 508 依赖 ({reason}): {text}",
         "script_deps line {line} is not a plain PEP 508 requirement ({reason}): {text}",

@@ -65,6 +65,10 @@ def build_sdist(folder: Path, marker: Path, name: str = "vwedevilpkg", version: 
     return target
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 @dataclass
 class PackageIndex:
     """The running index: its URL, the files it serves, and the paths requested so far."""
@@ -111,10 +115,7 @@ def package_index() -> Iterator[PackageIndex]:
             if not files:
                 self._send(404, b"no such project", "text/plain")
                 return
-            links = "".join(
-                f'<a href="/files/{p.name}#sha256={hashlib.sha256(p.read_bytes()).hexdigest()}">{p.name}</a>\n'
-                for p in files
-            )
+            links = "".join(f'<a href="/files/{p.name}#sha256={_sha256(p)}">{p.name}</a>\n' for p in files)
             self._send(200, f"<!DOCTYPE html><html><body>\n{links}</body></html>".encode(), "text/html")
 
         def _file(self, name: str) -> None:

@@ -86,7 +86,10 @@ seen = {{"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(), "env"
 for name, path in {{"data_dir": {str(settings.data_dir)!r}, "environ": "/proc/{1}/environ",
                     "shadow": "/etc/shadow", "server": "/proc/{__import__("os").getpid()}/environ"}}.items():
     try:
-        seen[name] = sorted(os.listdir(path)) if os.path.isdir(path) else open(path, "rb").read(40).decode("latin-1")
+        if os.path.isdir(path):
+            seen[name] = sorted(os.listdir(path))
+        else:
+            seen[name] = open(path, "rb").read(40).decode("latin-1")
     except OSError as exc:
         seen[name] = type(exc).__name__
 print(json.dumps(seen))

@@ -169,7 +169,9 @@ def test_an_allow_listed_ipv4_network_also_allows_its_embedded_forms() -> None:
     assert not policy.allows("x", ipaddress.ip_address("64:ff9b::7f00:2"))
 
 
-@pytest.mark.parametrize("host", ["2130706434", "0x7f000002", "0177.0.0.2", "127.2", "127.0.0.2.", "0.0.0.0", "0"])
+@pytest.mark.parametrize(
+    "host", ["2130706434", "0x7f000002", "0177.0.0.2", "127.2", "127.0.0.2.", "0.0.0.0", "0"]
+)
 async def test_other_ipv4_spellings_of_loopback_are_refused_before_connecting(host: str) -> None:
     async with guarded_client(EgressPolicy.parse("127.0.0.1"), timeout=2) as client:
         with pytest.raises((EgressDenied, httpx.ConnectError, httpx.InvalidURL)) as caught:

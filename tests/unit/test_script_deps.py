@@ -1,4 +1,4 @@
-"""`script_deps` lines: plain PEP 508 requirements pass in canonical form; anything else is refused by line."""
+"""`script_deps` lines: plain PEP 508 requirements pass in canonical form; anything else is refused."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from vwed.sdk.deps import ScriptDepsNotAllowed, ScriptDepsRefused, check_deps_al
 
 
 def test_plain_requirements_with_extras_specifiers_and_markers_pass() -> None:
-    text = "# comment\nrequests>=2.31,<3\n\nhttpx[http2]==0.28.1  # pinned\nzope.interface; python_version >= '3.8'\n"
+    text = (
+        "# comment\nrequests>=2.31,<3\n\nhttpx[http2]==0.28.1  # pinned\n"
+        "zope.interface; python_version >= '3.8'\n"
+    )
     assert parse_script_deps(text) == [
         "requests<3,>=2.31",
         "httpx[http2]==0.28.1",

@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -30,34 +29,15 @@ from vwed.errors import VwedError
 from vwed.i18n import Lang, translate
 from vwed.net.egress import EgressPolicy, checked_addresses, guard_urllib3, guarded_client
 from vwed.notify.formats import Media, Rendered
+from vwed.redaction import SECRET_PARAMS, install_log_redaction, redact
 
 log = logging.getLogger("vwed.notify")
+# httpx logs each request URL at INFO; robot keys and app secrets travel in those URLs.
+install_log_redaction()
 
 ANSWER_LIMIT = 1000
-SECRET_PARAMS = ("access_token", "key", "corpsecret", "sign", "secret", "token")
 # Apprise schemes that notify the local desktop or syslog instead of a network service.
 LOCAL_APPRISE_SCHEMES = frozenset({"windows", "macosx", "dbus", "kde", "qt", "glib", "gnome", "syslog"})
-
-_SECRET_QUERY = re.compile(r"((?:" + "|".join(SECRET_PARAMS) + r")=)[^&\s\"']+", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """Replace the value of every secret-bearing query parameter in `text` with `******`."""
-    return _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, text)
-
-
-class _RedactUrls(logging.Filter):
-    """httpx logs each request URL at INFO; robot keys and app secrets travel in those URLs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return True
-
-
-logging.getLogger("httpx").addFilter(_RedactUrls())
 
 
 def mask_url(url: str) -> str:

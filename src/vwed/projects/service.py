@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,9 @@ from vwed.projects.schemas import (
 )
 
 SEARCH_LIMIT = 500
+COMPILE_PARALLEL = 2
+_COMPILER = ThreadPoolExecutor(max_workers=COMPILE_PARALLEL, thread_name_prefix="vwed-compile")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,13 @@ class SyntaxReport:
     message: str
     line: int | None = None
     offset: int | None = None
+
+
+async def off_loop(work: Callable[[str], T], content: str) -> T:
+    """Run `work(content)` (a compile or parse of user code) on the compiler threads, never on the event
+    loop: an 800 KB file must not stall other requests, and a burst queues on `COMPILE_PARALLEL` threads
+    instead of taking the threads everything else shares."""
+    return await asyncio.get_running_loop().run_in_executor(_COMPILER, work, content)
 
 
 def check_syntax(content: str) -> SyntaxReport:
@@ -161,7 +172,7 @@ class ProjectService:
             file_type=body.file_type,
             content=body.content,
             size=len(body.content.encode()),
-            has_boot_function=has_boot_function(body.content),
+            has_boot_function=await off_loop(has_boot_function, body.content),
             created_by=author,
             updated_by=author,
             version=1,
@@ -183,7 +194,7 @@ class ProjectService:
         author = updated_by or self.principal.name
         file.content = content
         file.size = len(content.encode())
-        file.has_boot_function = has_boot_function(content)
+        file.has_boot_function = await off_loop(has_boot_function, content)
         file.updated_by = author
         file.version += 1
         self.session.add(
@@ -194,7 +205,8 @@ class ProjectService:
         await self.session.flush()
         await self.repo.prune_versions(file.id, self.settings.file_versions_keep)
         await self.session.commit()
-        return file, str(backup)
+        # A name relative to the backup dir: no response shows the server's own paths.
+        return file, backup.relative_to(self.settings.backup_dir.resolve()).as_posix()
 
     async def delete_file(self, file_id: int) -> str:
         """Delete a file and its versions; a last `.bak` copy of its content stays in the data dir."""
@@ -288,10 +300,15 @@ class ProjectService:
         if root not in target.resolve().parents:
             raise BadRequest("path_parent")
         content = file.content
+        keep = self.settings.file_versions_keep
 
         def write() -> None:
             folder.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8")
+            # `.bak` copies are kept like versions: only the newest `VWED_FILE_VERSIONS_KEEP`.
+            copies = sorted(folder.glob("*.bak.*"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+            for old in copies[:-keep]:
+                old.unlink(missing_ok=True)
 
         await asyncio.to_thread(write)
         return target

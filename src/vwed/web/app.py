@@ -22,6 +22,7 @@ from vwed.logs.hub import LogHub
 from vwed.logs.service import LogLimits, LogPipeline
 from vwed.notify import api as notify_api
 from vwed.projects import api as projects_api
+from vwed.redaction import install_log_redaction
 from vwed.scheduler import api as scheduler_api
 from vwed.scheduler.engine import RunExecutor, Scheduler
 from vwed.scheduler.service import RunReporter, RunSlots
@@ -32,6 +33,7 @@ from vwed.secrets import api as secrets_api
 from vwed.tenants import api as tenants_api
 from vwed.web import errors
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
+from vwed.web.headers import SecurityHeaders
 
 log = logging.getLogger("vwed")
 
@@ -147,6 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or Settings()
+    install_log_redaction()
+    app.add_middleware(SecurityHeaders, max_body=app.state.settings.max_request_bytes)
     errors.install(app)
     app.include_router(health)
     authenticated = [Depends(get_principal)]
