@@ -353,6 +353,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "系统繁忙: 全部 {limit} 个运行槽位都在使用中,请稍后再试 (VWED_EXECUTOR_CONCURRENCY)",
         "The system is busy: all {limit} run slots are in use; try again later (VWED_EXECUTOR_CONCURRENCY)",
     ),
+    "syntax_check_failed": ("语法检查失败: {reason}", "The syntax check failed: {reason}"),
     "secret_shared_global_only": (
         "只有全局密钥可以共享给租户 (shared)",
         "Only a global secret can be shared with tenants (shared)",

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vwed.auth.service import Principal
 from vwed.config import Settings
-from vwed.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
+from vwed.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, Unavailable
 from vwed.projects.models import FileVersion, Project, ScriptFile
 from vwed.projects.repository import ProjectRepository
 from vwed.projects.schemas import (
@@ -23,41 +21,10 @@ from vwed.projects.schemas import (
     ProjectCreate,
     ProjectUpdate,
     check_name,
-    has_boot_function,
 )
+from vwed.projects.syntax import InspectionFailed, SyntaxReport, inspect_source
 
 SEARCH_LIMIT = 500
-COMPILE_PARALLEL = 2
-_COMPILER = ThreadPoolExecutor(max_workers=COMPILE_PARALLEL, thread_name_prefix="vwed-compile")
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class SyntaxReport:
-    """Outcome of a syntax check; `line` and `offset` are 1-based, as Python reports them."""
-
-    valid: bool
-    message: str
-    line: int | None = None
-    offset: int | None = None
-
-
-async def off_loop(work: Callable[[str], T], content: str) -> T:
-    """Run `work(content)` (a compile or parse of user code) on the compiler threads, never on the event
-    loop: an 800 KB file must not stall other requests, and a burst queues on `COMPILE_PARALLEL` threads
-    instead of taking the threads everything else shares."""
-    return await asyncio.get_running_loop().run_in_executor(_COMPILER, work, content)
-
-
-def check_syntax(content: str) -> SyntaxReport:
-    """Compile `content` without running it and report the first syntax error."""
-    try:
-        compile(content, "<script>", "exec", dont_inherit=True)
-    except SyntaxError as exc:
-        return SyntaxReport(valid=False, message=exc.msg, line=exc.lineno, offset=exc.offset)
-    except ValueError as exc:  # NUL bytes in the source
-        return SyntaxReport(valid=False, message=str(exc))
-    return SyntaxReport(valid=True, message="")
 
 
 class ProjectService:
@@ -172,7 +139,7 @@ class ProjectService:
             file_type=body.file_type,
             content=body.content,
             size=len(body.content.encode()),
-            has_boot_function=await off_loop(has_boot_function, body.content),
+            has_boot_function=await boot_of(body.content),
             created_by=author,
             updated_by=author,
             version=1,
@@ -194,7 +161,7 @@ class ProjectService:
         author = updated_by or self.principal.name
         file.content = content
         file.size = len(content.encode())
-        file.has_boot_function = await off_loop(has_boot_function, content)
+        file.has_boot_function = await boot_of(content)
         file.updated_by = author
         file.version += 1
         self.session.add(
@@ -326,6 +293,22 @@ class ProjectService:
         except IntegrityError as exc:
             await self.session.rollback()
             raise conflict from exc
+
+
+async def syntax_of(content: str) -> SyntaxReport:
+    """The syntax report of `content`, checked off the event loop (`vwed.projects.syntax`)."""
+    try:
+        return (await inspect_source(content)).report
+    except InspectionFailed as exc:
+        raise Unavailable("syntax_check_failed", reason=str(exc)) from None
+
+
+async def boot_of(content: str) -> bool:
+    """Whether `content` defines `boot()`, checked off the event loop."""
+    try:
+        return (await inspect_source(content)).has_boot
+    except InspectionFailed as exc:
+        raise Unavailable("syntax_check_failed", reason=str(exc)) from None
 
 
 def syntax_result(report: SyntaxReport, message: str) -> dict[str, Any]:

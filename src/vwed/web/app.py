@@ -47,7 +47,16 @@ async def health_check(request: Request, session: SessionDep, settings: Settings
     dialect = settings.resolved_database_url.split("+", 1)[0].split(":", 1)[0]
     scripts: TaskScripts | None = getattr(request.app.state, "task_scripts", None)
     sandbox = scripts.health() if scripts is not None and scripts.started else None
-    return ok({"status": "ok", "version": vwed.__version__, "database": dialect, "sandbox": sandbox})
+    slots = {"busy": scripts.slots.busy, "capacity": scripts.slots.capacity} if scripts is not None else None
+    return ok(
+        {
+            "status": "ok",
+            "version": vwed.__version__,
+            "database": dialect,
+            "sandbox": sandbox,
+            "run_slots": slots,
+        }
+    )
 
 
 def announce_token(token: str) -> None:
