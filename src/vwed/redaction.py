@@ -25,7 +25,14 @@ def redact(text: str) -> str:
 
 
 def _redacted(value: Any) -> Any:
-    return redact(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, int | float):
+        return value
+    # URLs and other objects (httpx logs an `httpx.URL`): masked as text when their text holds a secret.
+    text = str(value)
+    masked = redact(text)
+    return masked if masked != text else value
 
 
 def install_log_redaction() -> None:

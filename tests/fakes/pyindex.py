@@ -12,13 +12,14 @@ import hashlib
 import io
 import re
 import tarfile
-import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.servers import threaded_http
 
 
 def normalize(name: str) -> str:
@@ -134,13 +135,6 @@ def package_index() -> Iterator[PackageIndex]:
             if not getattr(self, "head_only", False):
                 self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    index.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with threaded_http(Handler) as port:
+        index.url = f"http://127.0.0.1:{port}"
         yield index
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

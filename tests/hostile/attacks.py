@@ -68,3 +68,16 @@ def wait_for(check: Any, seconds: float = 30.0, every: float = 0.05) -> Any:
             return value
         time.sleep(every)
     raise AssertionError(f"not within {seconds:g} s")
+
+
+def create_task(client: httpx.Client, source: str, **fields: Any) -> httpx.Response:
+    """`POST /api/scheduled-tasks`: a disabled daily cron task running `source`, with `fields` on top."""
+    body = {
+        "task_name": "hostile",
+        "schedule_type": "cron",
+        "cron_expression": "0 8 * * *",
+        "script_content": source,
+        "is_enabled": False,
+        **fields,
+    }
+    return client.post("/api/scheduled-tasks", json=body)

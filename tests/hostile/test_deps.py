@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.pyindex import PackageIndex, build_sdist, build_wheel, package_index
-from tests.hostile.attacks import try_run
+from tests.hostile.attacks import create_task, try_run
 from tests.hostile.server import ADMIN_TOKEN, HostileServer, hostile_server
 
 
@@ -63,30 +63,12 @@ def test_every_option_url_and_path_spelling_is_refused_naming_the_line(
     server: HostileServer, index: PackageIndex
 ) -> None:
     with server.client("tenant-a") as a:
-        task = a.post(
-            "/api/scheduled-tasks",
-            json={
-                "task_name": "deps",
-                "cron_expression": "0 8 * * *",
-                "schedule_type": "cron",
-                "script_content": "print(1)",
-                "is_enabled": False,
-            },
-        ).json()["data"]
+        task = create_task(a, "print(1)", task_name="deps").json()["data"]
         for line in attacks(server, index):
             deps = f"# first line is a comment\n{line}\n"
             for answer in (
                 try_run(a, "print(1)", script_deps=deps),
-                a.post(
-                    "/api/scheduled-tasks",
-                    json={
-                        "task_name": "x",
-                        "cron_expression": "0 8 * * *",
-                        "schedule_type": "cron",
-                        "script_content": "print(1)",
-                        "script_deps": deps,
-                    },
-                ),
+                create_task(a, "print(1)", task_name="x", script_deps=deps),
                 a.put(f"/api/scheduled-tasks/{task['id']}", json={"script_deps": deps}),
             ):
                 assert answer.status_code == 400, (line, answer.text)
@@ -129,16 +111,8 @@ def test_tenants_not_allowed_by_the_operator_cannot_set_script_deps(server: Host
         assert "VWED_DEPS_ALLOWED_TENANTS" in refused.json()["error"]
         assert try_run(b, "print(1)", script_deps="# no requirements\n").status_code == 200
     with server.client("admin") as admin:
-        made = admin.post(
-            "/api/scheduled-tasks",
-            json={
-                "task_name": "for b",
-                "cron_expression": "0 8 * * *",
-                "schedule_type": "cron",
-                "script_content": "print(1)",
-                "script_deps": "vwedtinypkg",
-                "tenant_id": "tenant-b",
-            },
+        made = create_task(
+            admin, "print(1)", task_name="for b", script_deps="vwedtinypkg", tenant_id="tenant-b"
         )
         assert made.status_code == 403
     server.healthy()

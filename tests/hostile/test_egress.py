@@ -4,16 +4,16 @@ allow-list names 127.0.0.1, and a listener on 127.0.0.2 (not allowed) must never
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from tests.hostile.attacks import try_run
 from tests.hostile.server import HostileServer, hostile_server
+from tests.servers import threaded_http
 
 
 @dataclass
@@ -53,16 +53,9 @@ def listening(listener: Listener) -> Iterator[Listener]:
 
         do_GET = do_POST = _answer  # noqa: N815 - http.server's handler names
 
-    server = ThreadingHTTPServer((listener.host, 0), Handler)
-    listener.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with threaded_http(Handler, listener.host) as port:
+        listener.port = port
         yield listener
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")

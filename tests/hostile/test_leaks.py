@@ -74,7 +74,7 @@ def test_every_response_carries_security_headers(server: HostileServer) -> None:
             "anon": httpx.get(f"{server.url}/api/script/projects", timeout=10),
             "health": httpx.get(f"{server.url}/api/health", timeout=10),
             "page": a.get("/api/script/ws/test-page"),
-            "docs": httpx.get(f"{server.url}/docs", timeout=10),
+            "docs": httpx.get(f"{server.url}/docs", timeout=10),  # strict too: no CDN allowed
         }
     for name, answer in answers.items():
         headers = answer.headers

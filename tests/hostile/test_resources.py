@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.hostile.attacks import project_with_file, rss_bytes, try_run, wait_for
+from tests.hostile.attacks import create_task, project_with_file, rss_bytes, try_run, wait_for
 from tests.hostile.server import HostileServer, hostile_server
 
 SLOTS = 32
@@ -113,16 +113,7 @@ def test_set_var_values_and_count_per_task_are_capped(server: HostileServer) -> 
         "except Exception as exc:\n    print('count refused:', exc)\nresult = {'stored': n}\n"
     )
     with server.client("tenant-a") as a:
-        task = a.post(
-            "/api/scheduled-tasks",
-            json={
-                "task_name": "vars",
-                "schedule_type": "cron",
-                "cron_expression": "0 8 * * *",
-                "script_content": source,
-                "is_enabled": False,
-            },
-        ).json()["data"]
+        task = create_task(a, source, task_name="vars").json()["data"]
         assert a.post(f"/api/scheduled-tasks/{task['id']}/run").status_code == 200
 
         def finished() -> dict[str, object] | None:
@@ -147,15 +138,7 @@ def test_script_content_and_files_above_the_cap_are_refused_at_create_update_and
     with server.client("tenant-b") as b:
         for answer in (
             try_run(b, big),
-            b.post(
-                "/api/scheduled-tasks",
-                json={
-                    "task_name": "big",
-                    "cron_expression": "0 8 * * *",
-                    "schedule_type": "cron",
-                    "script_content": big,
-                },
-            ),
+            create_task(b, big, task_name="big"),
         ):
             assert answer.status_code == 400
             assert "内容过大" in answer.json()["error"]

@@ -22,6 +22,7 @@ from vwed.notify.delivery import (
     signed_url,
 )
 from vwed.notify.service import DEFAULT_PACER
+from vwed.redaction import install_log_redaction
 
 
 async def wait(pacer: WebhookPacer, key: str) -> float:
@@ -90,6 +91,7 @@ def test_mask_url_hides_tokens_keys_and_passwords() -> None:
 
 
 def test_httpx_request_logs_do_not_show_query_secrets(caplog: pytest.LogCaptureFixture) -> None:
+    install_log_redaction()  # as create_app does
     caplog.set_level(logging.INFO, logger="httpx")
     logging.getLogger("httpx").info(
         'HTTP Request: %s %s "%s"', "GET", "https://h/cgi-bin/gettoken?corpid=c&corpsecret=TOPSECRET", "200"

@@ -29,11 +29,9 @@ from vwed.errors import VwedError
 from vwed.i18n import Lang, translate
 from vwed.net.egress import EgressPolicy, checked_addresses, guard_urllib3, guarded_client
 from vwed.notify.formats import Media, Rendered
-from vwed.redaction import SECRET_PARAMS, install_log_redaction, redact
+from vwed.redaction import SECRET_PARAMS, redact
 
 log = logging.getLogger("vwed.notify")
-# httpx logs each request URL at INFO; robot keys and app secrets travel in those URLs.
-install_log_redaction()
 
 ANSWER_LIMIT = 1000
 # Apprise schemes that notify the local desktop or syslog instead of a network service.

@@ -25,12 +25,6 @@ PAGE_CSP = (
     "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 FIXED = (
     (b"x-content-type-options", b"nosniff"),
@@ -65,7 +59,6 @@ class SecurityHeaders:
         if declared.isdigit() and int(declared) > self.max_body:
             await self._too_large(scope, send, int(declared))
             return
-        path: str = scope.get("path", "")
         seen = 0
         started = False
 
@@ -82,7 +75,7 @@ class SecurityHeaders:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = _secured(list(message.get("headers") or []), path)
+                message["headers"] = _secured(list(message.get("headers") or []))
             await send(message)
 
         try:
@@ -100,23 +93,18 @@ class SecurityHeaders:
         start: dict[str, Any] = {
             "type": "http.response.start",
             "status": 400,
-            "headers": _secured([(b"content-type", b"application/json")], ""),
+            "headers": _secured([(b"content-type", b"application/json")]),
         }
         await send(start)
         await send({"type": "http.response.body", "body": body})
 
 
-def _secured(headers: list[tuple[bytes, bytes]], path: str) -> list[tuple[bytes, bytes]]:
+def _secured(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     names = {name.lower() for name, _ in headers}
     out = list(headers)
     out += [(name, value) for name, value in FIXED if name not in names]
     if b"content-security-policy" not in names:
         content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
-        if path in ("/docs", "/docs/oauth2-redirect"):
-            policy = DOCS_CSP
-        elif content_type.startswith(b"text/html"):
-            policy = PAGE_CSP
-        else:
-            policy = API_CSP
+        policy = PAGE_CSP if content_type.startswith(b"text/html") else API_CSP
         out.append((b"content-security-policy", policy.encode()))
     return out
