@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import uvicorn
@@ -44,3 +48,18 @@ class LocalServer:
         self.server.should_exit = True
         if self.task is not None:
             await asyncio.wait_for(self.task, 5)
+
+
+@contextmanager
+def threaded_http(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> Iterator[int]:
+    """Serve `handler` on a free port of `host` in a thread for the block; yields the port. For fakes
+    that sync tests use too (the hostile battery's clients are synchronous)."""
+    server = ThreadingHTTPServer((host, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     ui_dir: Path | None = None
 
     max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
+    max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     file_versions_keep: int = Field(default=50, ge=1)
 
     log_rate_per_second: float = Field(default=1000.0, gt=0)
@@ -59,6 +60,9 @@ class Settings(BaseSettings):
     log_line_max_chars: int = Field(default=8192, ge=100)
     log_retention_days: int = Field(default=14, ge=1)
     log_max_lines_per_script: int = Field(default=100_000, ge=100)
+    log_max_lines_per_tenant: int = Field(default=1_000_000, ge=100)
+    log_tenant_rate_per_second: float = Field(default=2000.0, gt=0)
+    log_tenant_burst: int = Field(default=10_000, ge=1)
     ws_max_pending: int = Field(default=1000, ge=10)
     scheduler_enabled: bool = True
     scheduler_misfire_grace_seconds: int = Field(default=60, ge=0)
@@ -91,7 +95,12 @@ class Settings(BaseSettings):
     task_memory_bytes: int = Field(default=512 * 1024**2, ge=64 * 1024**2)
     task_output_bytes: int = Field(default=1024**2, ge=1024)
     task_disk_bytes: int = Field(default=64 * 1024**2, ge=1024**2)
+    # script_deps (docs/tasks/scripts.md); VWED_TASK_DEPS_INDEX_URL is the older name of the index
+    deps_enabled: bool = True
+    deps_allowed_tenants: str = "*"
+    deps_index_url: str | None = None
     task_deps_index_url: str | None = None
+    deps_install_uid: int | None = Field(default=None, ge=1000)
     task_deps_timeout: float = Field(default=300.0, gt=0)
     ai_models: str = ""
     ai_timeout: float = Field(default=60.0, gt=0)
@@ -100,6 +109,9 @@ class Settings(BaseSettings):
     db_query_tables: str = ""
     db_query_timeout: float = Field(default=5.0, gt=0)
     db_query_max_rows: int = Field(default=1000, ge=1)
+    db_query_max_bytes: int = Field(default=2 * 1024**2, ge=1024)
+    task_var_max_bytes: int = Field(default=64 * 1024, ge=16)
+    task_vars_max: int = Field(default=1000, ge=1)
 
     @field_validator("data_dir")
     @classmethod
@@ -136,6 +148,21 @@ class Settings(BaseSettings):
             if sep and alias.strip() == wanted:
                 return model.strip()
         return wanted
+
+    @property
+    def deps_index(self) -> str:
+        """The only index `script_deps` are installed from: `VWED_DEPS_INDEX_URL`, else PyPI."""
+        return self.deps_index_url or self.task_deps_index_url or "https://pypi.org/simple"
+
+    @property
+    def deps_uid(self) -> int:
+        """The installer's uid: `VWED_DEPS_INSTALL_UID`, else the one below the task run uids."""
+        return self.deps_install_uid or self.task_run_uid_base - 1
+
+    def deps_allowed_for(self, tenant_id: str) -> bool:
+        """Whether tasks of `tenant_id` may have `script_deps` (`VWED_DEPS_ALLOWED_TENANTS`)."""
+        allowed = {name.strip() for name in self.deps_allowed_tenants.split(",") if name.strip()}
+        return "*" in allowed or tenant_id in allowed
 
     @property
     def backup_dir(self) -> Path:

@@ -18,10 +18,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from vwed.config import Settings
 from vwed.errors import VwedError
+from vwed.redaction import MASK
+
+__all__ = ["MASK", "SecretBox", "SecretUnreadable", "derive_key", "mask"]
 
 KEY_FILE = "secret.key"
 _HKDF_INFO = b"vwed secrets at rest v1"
-MASK = "******"
 
 
 class SecretUnreadable(VwedError):

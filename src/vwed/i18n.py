@@ -358,6 +358,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tenant_created": ("租户已创建: {tenant_id}", "Tenant created: {tenant_id}"),
     "tenant_deleted": ("租户已删除: {tenant_id}", "Tenant deleted: {tenant_id}"),
+    # hostile tenants (issue 12): resource caps, script_deps, logs
+    "run_slots_busy": (
+        "系统繁忙: 全部 {limit} 个运行槽位都在使用中,请稍后再试 (VWED_EXECUTOR_CONCURRENCY)",
+        "The system is busy: all {limit} run slots are in use; try again later (VWED_EXECUTOR_CONCURRENCY)",
+    ),
+    "syntax_check_failed": ("语法检查失败: {reason}", "The syntax check failed: {reason}"),
+    "secret_shared_global_only": (
+        "只有全局密钥可以共享给租户 (shared)",
+        "Only a global secret can be shared with tenants (shared)",
+    ),
+    "deps_line_refused": (
+        "script_deps 第 {line} 行不是普通的 PEP 508 依赖 ({reason}): {text}",
+        "script_deps line {line} is not a plain PEP 508 requirement ({reason}): {text}",
+    ),
+    "deps_not_allowed": (
+        "此服务器不允许该任务使用 script_deps ({reason})",
+        "script_deps are not allowed for this task on this server ({reason})",
+    ),
 }
 
 

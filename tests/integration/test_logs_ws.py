@@ -260,6 +260,7 @@ async def test_slow_client_is_shed_while_fast_client_gets_every_line_in_order(
 ) -> None:
     app.state.log_hub.max_pending = 200
     app.state.log_pipeline.limits.burst = 100_000
+    app.state.log_pipeline.limits.tenant_burst = 100_000
     # more than a loopback socket buffer holds (up to 4 MiB), so the stalled client's backlog reaches the hub
     total = 20_000
     payload = "x" * 1000

@@ -61,6 +61,13 @@ async def test_secret_update_and_delete_and_tenant_override(client: httpx.AsyncC
     source = "result = {'title': 't', 'content': str(len(get_secret('K')))}"
     assert (await try_script(client, source))["result"]["content"] == str(len("global-v2"))
     assert (await try_script(client, source, tenant_id="t1"))["result"]["content"] == str(len("tenant-t1"))
+    # Another tenant's run does not read the global secret until an admin shares it.
+    assert (await try_script(client, "result = {'v': get_secret('K')}", tenant_id="t2"))["result"] == {
+        "v": None
+    }
+    shared = await client.put(f"/api/scheduled-tasks/secrets/{made['data']['id']}", json={"shared": True})
+    assert shared.json()["data"]["shared"] is True
+    assert (await try_script(client, source, tenant_id="t2"))["result"]["content"] == str(len("global-v2"))
     deleted = await client.delete(f"/api/scheduled-tasks/secrets/{made['data']['id']}")
     assert deleted.json() == {"success": True, "message": "密钥已删除: K"}
     assert (await try_script(client, "result = {'v': get_secret('K')}"))["result"] == {"v": None}

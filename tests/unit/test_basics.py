@@ -8,8 +8,7 @@ import pytest
 
 from vwed.config import Settings, async_database_url
 from vwed.i18n import negotiate, translate
-from vwed.projects.schemas import has_boot_function
-from vwed.projects.service import check_syntax
+from vwed.projects.syntax import check_syntax, has_boot_function
 
 
 @pytest.mark.parametrize(

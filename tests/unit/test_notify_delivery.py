@@ -22,6 +22,7 @@ from vwed.notify.delivery import (
     signed_url,
 )
 from vwed.notify.service import DEFAULT_PACER
+from vwed.redaction import install_log_redaction
 
 
 async def wait(pacer: WebhookPacer, key: str) -> float:
@@ -90,6 +91,7 @@ def test_mask_url_hides_tokens_keys_and_passwords() -> None:
 
 
 def test_httpx_request_logs_do_not_show_query_secrets(caplog: pytest.LogCaptureFixture) -> None:
+    install_log_redaction()  # as create_app does
     caplog.set_level(logging.INFO, logger="httpx")
     logging.getLogger("httpx").info(
         'HTTP Request: %s %s "%s"', "GET", "https://h/cgi-bin/gettoken?corpid=c&corpsecret=TOPSECRET", "200"
@@ -114,3 +116,23 @@ async def test_apprise_check_refuses_desktop_schemes_and_unknown_urls() -> None:
         await check_apprise_host(EgressPolicy.parse(""), "windows://")
     with pytest.raises(NotifyFailure):
         await check_apprise_host(EgressPolicy.parse(""), "nosuch://host")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "json://93.184.216.34/hook, json://127.0.0.2/hook",
+        "json://93.184.216.34/hook json://10.0.0.5/hook",
+        "jsons://93.184.216.34/a,json://[::1]/b",
+        "json://93.184.216.34/a, json://[::ffff:127.0.0.2]/b",
+        "json://93.184.216.34/a, json://[64:ff9b::a9fe:a9fe]/b",
+    ],
+)
+async def test_apprise_check_refuses_any_refused_target_of_a_string_with_several(url: str) -> None:
+    with pytest.raises(EgressDenied):
+        await check_apprise_host(EgressPolicy.parse(""), url)
+
+
+async def test_apprise_check_refuses_a_local_scheme_hidden_after_a_good_target() -> None:
+    with pytest.raises(NotifyFailure):
+        await check_apprise_host(EgressPolicy.parse(""), "json://93.184.216.34/a, windows://")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib.resources
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
@@ -13,12 +16,14 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from vwed.auth.service import Principal
-from vwed.errors import Forbidden, Unauthorized
+from vwed.errors import Forbidden, NotFound, Unauthorized
 from vwed.i18n import Lang, negotiate, translate
 from vwed.logs.hub import Connection, LogHub
 from vwed.logs.schemas import normal_level, utc_stamp
 from vwed.logs.service import LogPipeline, LogQueryService, naive_utc
+from vwed.scripts.service import ScriptSupervisor
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, ok, principal_of
+from vwed.web.headers import page_csp
 
 router = APIRouter(prefix="/api/script", tags=["logs"])
 socket_router = APIRouter()
@@ -180,27 +185,32 @@ async def _subscribe(
 # -- HTTP -----------------------------------------------------------------------------------------
 
 
-@router.get("/ws/connections/status", summary="WebSocket connections of this node")
-async def connections_status(request: Request) -> Body:
-    return ok(_hub(request).status())
+@router.get("/ws/connections/status", summary="WebSocket connections of this node (the caller's own)")
+async def connections_status(request: Request, principal: PrincipalDep) -> Body:
+    return ok(_hub(request).status(principal.scope))
 
 
-@router.post("/ws/broadcast/test", summary="Send a test log line to a script's subscribers")
+@router.post("/ws/broadcast/test", summary="Send a test log line to the subscribers of one of your scripts")
 async def broadcast_test(
     body: BroadcastTest, request: Request, bus: BusDep, principal: PrincipalDep, lang: LangDep
 ) -> Body:
+    supervisor: ScriptSupervisor = request.app.state.scripts
+    owner = await supervisor.owner_of(body.script_id, principal.scope)
+    if owner is None:
+        # Another tenant's script reads exactly like one that does not exist.
+        raise NotFound("script_not_found", script_id=body.script_id)
     line = {
         "level": normal_level(body.level),
         "message": body.message,
         "timestamp": utc_stamp(),
         "source": "test",
-        "tenant_id": principal.tenant_id,
+        "tenant_id": owner.tenant_id,
     }
     if body.repeat == 1:
         await bus.publish(f"script.log.{body.script_id}", line)
     else:
         frame = {"type": "script_log", "script_id": body.script_id, **line}
-        _hub(request).deliver_many(body.script_id, principal.tenant_id, frame, body.repeat)
+        _hub(request).deliver_many(body.script_id, owner.tenant_id, frame, body.repeat)
     return ok(message=translate("ws_broadcast_sent", lang, script_id=body.script_id))
 
 
@@ -264,4 +274,9 @@ async def ws_test_page(request: Request, token: str | None = None) -> HTMLRespon
     """A working test client. Needs the token like every `/api/*` call, as header or `?token=`."""
     await _principal_of(request, token)
     page = importlib.resources.files("vwed.logs").joinpath("test_page.html").read_text(encoding="utf-8")
-    return HTMLResponse(page)
+    # Its one inline script is allowed by hash; nothing else inline or remote runs on the page.
+    hashes = [
+        "sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        for body in re.findall(r"<script>(.*?)</script>", page, re.DOTALL)
+    ]
+    return HTMLResponse(page, headers={"Content-Security-Policy": page_csp(hashes)})

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from vwed.db.base import TenantScope
 from vwed.logs.schemas import utc_stamp
 
 Send = Callable[[str], Awaitable[None]]
@@ -44,6 +45,10 @@ class Connection:
         if not (self.all_tenants or tenant_id == self.tenant_id):
             return False
         return script_id in self.subscriptions or ALL_SCRIPTS in self.subscriptions
+
+    def belongs_to(self, tenant_id: str | None) -> bool:
+        """Whether this connection was opened with a (non-admin) token of `tenant_id`."""
+        return not self.all_tenants and self.tenant_id == tenant_id
 
     def offer(self, frame: str) -> None:
         """Queue a frame; when the queue is full the oldest frame is dropped and counted."""
@@ -147,16 +152,18 @@ class LogHub:
             for connection in targets:
                 connection.offer(frame)
 
-    def status(self) -> dict[str, Any]:
-        """The seed's `connections/status` data."""
+    def status(self, scope: TenantScope) -> dict[str, Any]:
+        """The seed's `connections/status` data, of the connections opened with tokens of `scope` only
+        (an admin sees every connection; a tenant only its own tenant's, never an admin's)."""
+        mine = [c for c in self.connections.values() if scope.all_tenants or c.belongs_to(scope.tenant_id)]
         per_script: dict[str, int] = {}
-        for connection in self.connections.values():
+        for connection in mine:
             for script_id in connection.subscriptions:
                 per_script[script_id] = per_script.get(script_id, 0) + 1
         return {
-            "total_connections": len(self.connections),
+            "total_connections": len(mine),
             "total_script_subscriptions": sum(per_script.values()),
-            "connections": [c.status() for c in self.connections.values()],
+            "connections": [c.status() for c in mine],
             "script_subscriptions": per_script,
         }
 

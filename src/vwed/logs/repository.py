@@ -79,3 +79,21 @@ async def delete_beyond_count(session: AsyncSession, keep: int) -> int:
             )
             deleted += int(getattr(result, "rowcount", 0) or 0)
     return deleted
+
+
+async def delete_beyond_tenant_count(session: AsyncSession, keep: int) -> int:
+    """Keep only the newest `keep` lines of every tenant (global scripts count as one); return how many
+    were deleted. Each tenant's volume removes only its own lines."""
+    counts = await session.execute(
+        select(ScriptLog.tenant_id, func.count()).group_by(ScriptLog.tenant_id).having(func.count() > keep)
+    )
+    deleted = 0
+    for tenant_id, _count in counts.all():
+        owner = ScriptLog.tenant_id.is_(None) if tenant_id is None else ScriptLog.tenant_id == tenant_id
+        boundary = await session.scalar(
+            select(ScriptLog.seq).where(owner).order_by(ScriptLog.seq.desc()).offset(keep).limit(1)
+        )
+        if boundary is not None:
+            result = await session.execute(delete(ScriptLog).where(owner, ScriptLog.seq <= boundary))
+            deleted += int(getattr(result, "rowcount", 0) or 0)
+    return deleted

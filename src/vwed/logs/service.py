@@ -37,17 +37,34 @@ class LogLimits:
     max_unwritten: int = 100_000
     retention_days: int = 14
     max_lines_per_script: int = 100_000
+    max_lines_per_tenant: int = 1_000_000
+    tenant_rate_per_second: float = 2000.0
+    tenant_burst: int = 10_000
     retention_interval: float = 3600.0
+
+    @property
+    def tenant_unwritten(self) -> int:
+        """Unwritten lines one tenant may hold; past it that tenant's new lines are not stored."""
+        return max(self.max_unwritten // 4, self.batch_size)
 
 
 @dataclass
 class _Bucket:
-    """Token bucket of one script's output."""
+    """Token bucket of one script's (or one tenant's) output."""
 
     tokens: float
     updated: float
     suppressed: int = 0
     notified: bool = False
+
+    def take(self, now: float, rate: float, burst: int) -> bool:
+        """Refill for the time passed, then take one token if there is one."""
+        self.tokens = min(float(burst), self.tokens + (now - self.updated) * rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
 
 
 @dataclass
@@ -73,6 +90,9 @@ class LogPipeline:
         self.last_seq = 0
         self.pending = _Pending()
         self.buckets: dict[str, _Bucket] = {}
+        # Keyed by tenant id; the global (admin) scripts share the key None.
+        self.tenant_buckets: dict[str | None, _Bucket] = {}
+        self.unwritten: dict[str | None, int] = {}
         self.tasks: list[asyncio.Task[None]] = []
         self.flush_lock = asyncio.Lock()
         self.flush_wanted = asyncio.Event()
@@ -168,17 +188,20 @@ class LogPipeline:
         }
 
     def _admit(self, script_id: str, tenant_id: str | None) -> bool:
-        """Token bucket per script: over the rate, lines are dropped and one notice says so."""
+        """Token buckets per script and per tenant: over either rate, lines are dropped and one notice
+        says so, so one tenant's many scripts cannot crowd out the lines of others."""
         now = time.monotonic()
+        limits = self.limits
         bucket = self.buckets.get(script_id)
         if bucket is None:
-            bucket = self.buckets[script_id] = _Bucket(tokens=float(self.limits.burst), updated=now)
-        bucket.tokens = min(
-            float(self.limits.burst), bucket.tokens + (now - bucket.updated) * self.limits.rate_per_second
-        )
-        bucket.updated = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
+            bucket = self.buckets[script_id] = _Bucket(tokens=float(limits.burst), updated=now)
+        tenant = self.tenant_buckets.get(tenant_id)
+        if tenant is None:
+            tenant = self.tenant_buckets[tenant_id] = _Bucket(tokens=float(limits.tenant_burst), updated=now)
+        # The tenant's token is only spent when the script's own bucket lets the line through.
+        if bucket.take(now, limits.rate_per_second, limits.burst) and tenant.take(
+            now, limits.tenant_rate_per_second, limits.tenant_burst
+        ):
             if bucket.suppressed:
                 self._notice(script_id, tenant_id, "log_flood_ended", bucket.suppressed)
                 bucket.suppressed, bucket.notified = 0, False
@@ -196,10 +219,15 @@ class LogPipeline:
     def _emit(self, line: LogLine) -> None:
         self.hub.deliver(line.script_id, line.tenant_id, line.as_message())
         pending = self.pending.lines
+        held = self.unwritten.get(line.tenant_id, 0)
+        if held >= self.limits.tenant_unwritten:
+            # This tenant alone fills the unwritten backlog: its new line goes live but is not stored.
+            return
         if len(pending) >= self.limits.max_unwritten:
             # The database is not keeping up; losing the oldest unwritten line beats exhausting memory.
-            pending.pop(0)
+            self._forget(pending.pop(0))
         pending.append(line)
+        self.unwritten[line.tenant_id] = held + 1
         if len(pending) >= self.limits.batch_size:
             self.flush_wanted.set()
 
@@ -214,6 +242,16 @@ class LogPipeline:
                     await repository.insert_lines(session, [line.as_row() for line in batch])
                     await session.commit()
                 del self.pending.lines[: len(batch)]
+                for line in batch:
+                    self._forget(line)
+
+    def _forget(self, line: LogLine) -> None:
+        """`line` left the unwritten backlog (written, or dropped)."""
+        left = self.unwritten.get(line.tenant_id, 0) - 1
+        if left > 0:
+            self.unwritten[line.tenant_id] = left
+        else:
+            self.unwritten.pop(line.tenant_id, None)
 
     async def _write_loop(self) -> None:
         while True:
@@ -227,11 +265,12 @@ class LogPipeline:
                 await asyncio.sleep(1)
 
     async def enforce_retention(self) -> int:
-        """Delete lines older than the retention age and beyond the per-script count."""
+        """Delete lines older than the retention age, beyond the per-script and the per-tenant count."""
         async with self.sessions() as session:
             cutoff = utcnow() - timedelta(days=self.limits.retention_days)
             deleted = await repository.delete_older_than(session, cutoff)
             deleted += await repository.delete_beyond_count(session, self.limits.max_lines_per_script)
+            deleted += await repository.delete_beyond_tenant_count(session, self.limits.max_lines_per_tenant)
             await session.commit()
         return deleted
 

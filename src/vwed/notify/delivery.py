@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -23,40 +22,20 @@ from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 import apprise
 import httpcore
 import httpx
+from apprise.utils.parse import parse_urls
 
 from vwed.crypto import MASK, mask
 from vwed.errors import VwedError
 from vwed.i18n import Lang, translate
-from vwed.net.egress import EgressPolicy, checked_addresses, guarded_client
+from vwed.net.egress import EgressPolicy, checked_addresses, guard_urllib3, guarded_client
 from vwed.notify.formats import Media, Rendered
+from vwed.redaction import SECRET_PARAMS, redact
 
 log = logging.getLogger("vwed.notify")
 
 ANSWER_LIMIT = 1000
-SECRET_PARAMS = ("access_token", "key", "corpsecret", "sign", "secret", "token")
 # Apprise schemes that notify the local desktop or syslog instead of a network service.
 LOCAL_APPRISE_SCHEMES = frozenset({"windows", "macosx", "dbus", "kde", "qt", "glib", "gnome", "syslog"})
-
-_SECRET_QUERY = re.compile(r"((?:" + "|".join(SECRET_PARAMS) + r")=)[^&\s\"']+", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """Replace the value of every secret-bearing query parameter in `text` with `******`."""
-    return _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, text)
-
-
-class _RedactUrls(logging.Filter):
-    """httpx logs each request URL at INFO; robot keys and app secrets travel in those URLs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return True
-
-
-logging.getLogger("httpx").addFilter(_RedactUrls())
 
 
 def mask_url(url: str) -> str:
@@ -396,6 +375,7 @@ class Sender:
             await check_apprise_host(self.policy, url)
         except VwedError as exc:
             return Attempted(False, translate(exc.key, self.lang, **exc.params), 1)
+        guard_urllib3(self.policy)
         delays = iter(self.retry.delays)
         attempts = 0
         while True:
@@ -428,8 +408,13 @@ class WecomAppAccess:
     secret: str
 
 
+def apprise_urls(url: str) -> list[str]:
+    """Every target of an Apprise string (Apprise accepts several, separated by commas or spaces)."""
+    return [str(u) for u in parse_urls(url)]  # type: ignore[no-untyped-call]
+
+
 def apprise_plugin(url: str) -> Any:
-    """The Apprise plugin for `url`, refusing URLs Apprise does not know and local-only schemes."""
+    """The Apprise plugin for one target URL, refusing URLs Apprise does not know and local-only schemes."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme in LOCAL_APPRISE_SCHEMES:
         raise NotifyFailure("notify_apprise_local", scheme=scheme)
@@ -439,23 +424,31 @@ def apprise_plugin(url: str) -> Any:
     return plugin
 
 
-async def check_apprise_host(policy: EgressPolicy, url: str) -> None:
-    """Refuse an Apprise URL whose host resolves to an address the egress policy does not allow.
+def apprise_plugins(url: str) -> list[Any]:
+    """The plugins of every target in an Apprise string; each is checked, none may be skipped."""
+    targets = apprise_urls(url)
+    if not targets:
+        raise NotifyFailure("notify_apprise_invalid")
+    return [apprise_plugin(target) for target in targets]
 
-    Apprise opens its own connections, outside the guarded client, so the check happens here, before
-    handing the URL over. A host name that does not resolve (for services with a fixed endpoint the
-    "host" part is a token, e.g. `tgram://<bot token>/...`) is passed on. The gap left open: a name
-    that resolves to a public address now and to a private one when Apprise connects (DNS rebinding)
-    gets through; operators who need to close it allow Apprise only towards hosts they control.
+
+async def check_apprise_host(policy: EgressPolicy, url: str) -> None:
+    """Refuse an Apprise string any of whose targets resolves to an address the policy does not allow.
+
+    This gives a clear message before anything is sent; the connections Apprise then opens (redirects
+    included) pass the same policy again inside urllib3 (`guard_urllib3`), so a name that resolves to a
+    public address now and a private one later (DNS rebinding) is refused too. A host name that does not
+    resolve (for services with a fixed endpoint the "host" part is a token, e.g. `tgram://<bot token>/`)
+    is passed on. E-mail goes through `smtplib`, not urllib3: its SMTP host is checked here only.
     """
-    plugin = apprise_plugin(url)
-    port = int(getattr(plugin, "port", None) or 443)
-    # The e-mail plugin may send through an SMTP server other than the address's host.
-    for attribute in ("host", "smtp_host"):
-        host = str(getattr(plugin, attribute, None) or "")
-        if not host:
-            continue
-        try:
-            await checked_addresses(policy, host, port)
-        except httpcore.ConnectError:
-            continue
+    for plugin in apprise_plugins(url):
+        port = int(getattr(plugin, "port", None) or 443)
+        # The e-mail plugin may send through an SMTP server other than the address's host.
+        for attribute in ("host", "smtp_host"):
+            host = str(getattr(plugin, attribute, None) or "").strip("[]")
+            if not host:
+                continue
+            try:
+                await checked_addresses(policy, host, port)
+            except httpcore.ConnectError:
+                continue

@@ -32,7 +32,7 @@ from vwed.notify.delivery import (
     WebhookPacer,
     WecomAppAccess,
     WecomTokenCache,
-    apprise_plugin,
+    apprise_plugins,
     mask_url,
 )
 from vwed.notify.formats import (
@@ -99,7 +99,11 @@ def robot_kind(url: str) -> Literal["dingtalk", "wecom"] | None:
 
 def _refuse_literal_address(policy: EgressPolicy, url: str) -> None:
     """Refuse at once a URL whose host is an IP address the policy forbids (names are checked on send)."""
-    host = urlsplit(url).hostname or ""
+    _refuse_literal_host(policy, urlsplit(url).hostname or "")
+
+
+def _refuse_literal_host(policy: EgressPolicy, host: str) -> None:
+    host = host.strip("[]")
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
@@ -115,18 +119,21 @@ def check_channel_url(policy: EgressPolicy, channel_type: str, url: str) -> None
     """
     if channel_type == "apprise":
         try:
-            apprise_plugin(url)
+            plugins = apprise_plugins(url)
         except NotifyFailure as exc:
             reason = translate(exc.key, "zh", **exc.params)
             raise BadRequest("notify_invalid_webhook", channel_type=channel_type, reason=reason) from exc
-    else:
-        validate_url(url)
-        path, param = ROBOT_PATHS[channel_type]
-        parts = urlsplit(url)
-        if not parts.path.endswith(path):
-            raise BadRequest("notify_invalid_webhook", channel_type=channel_type, reason=f"path {path}")
-        if not dict(parse_qsl(parts.query)).get(param):
-            raise BadRequest("notify_invalid_webhook", channel_type=channel_type, reason=f"{param}=")
+        # Every target of the string, not just the first.
+        for plugin in plugins:
+            _refuse_literal_host(policy, str(getattr(plugin, "host", None) or ""))
+        return
+    validate_url(url)
+    path, param = ROBOT_PATHS[channel_type]
+    parts = urlsplit(url)
+    if not parts.path.endswith(path):
+        raise BadRequest("notify_invalid_webhook", channel_type=channel_type, reason=f"path {path}")
+    if not dict(parse_qsl(parts.query)).get(param):
+        raise BadRequest("notify_invalid_webhook", channel_type=channel_type, reason=f"{param}=")
     _refuse_literal_address(policy, url)
 
 
@@ -134,7 +141,7 @@ def shown_url(channel_type: str, url: str) -> str:
     """A channel URL as responses show it: robots' tokens masked, Apprise URLs in Apprise's private form."""
     if channel_type == "apprise":
         try:
-            return str(apprise_plugin(url).url(privacy=True))
+            return ", ".join(str(plugin.url(privacy=True)) for plugin in apprise_plugins(url))
         except NotifyFailure:
             return MASK
     return mask_url(url)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Query, UploadFile
 
 from vwed.i18n import translate
 from vwed.projects import schemas
-from vwed.projects.service import ProjectService, check_syntax, syntax_result
+from vwed.projects.service import ProjectService, syntax_of, syntax_result
 from vwed.web.deps import LangDep, PrincipalDep, SessionDep, SettingsDep, ok
 
 router = APIRouter(prefix="/api/script", tags=["projects and files"])
@@ -140,7 +140,7 @@ async def restore_version(file_id: int, version: int, service: Projects, lang: L
 @router.post("/validate-syntax", summary="Check Python syntax without running it")
 async def validate_syntax(body: schemas.SyntaxCheck, service: Projects, lang: LangDep) -> Body:
     service.check_size(body.content)
-    report = check_syntax(body.content)
+    report = await syntax_of(body.content)
     key = "syntax_ok" if report.valid else "syntax_error"
     return ok(syntax_result(report, translate(key, lang, msg=report.message)))
 

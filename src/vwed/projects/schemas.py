@@ -6,7 +6,6 @@ handler can explain each field in the caller's language.
 
 from __future__ import annotations
 
-import ast
 import unicodedata
 from typing import Annotated, Any, Literal
 
@@ -105,17 +104,6 @@ class SyntaxCheck(_Input):
     """Body of `POST /api/script/validate-syntax`."""
 
     content: str
-
-
-def has_boot_function(content: str) -> bool:
-    """Whether `content` defines a module-level `def boot` or `async def boot` (False if unparsable)."""
-    try:
-        tree = ast.parse(content)
-    except (SyntaxError, ValueError):
-        return False
-    return any(
-        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "boot" for node in tree.body
-    )
 
 
 def project_out(project: Project) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vwed.auth.service import Principal
 from vwed.config import Settings
-from vwed.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
+from vwed.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, Unavailable
 from vwed.projects.models import FileVersion, Project, ScriptFile
 from vwed.projects.repository import ProjectRepository
 from vwed.projects.schemas import (
@@ -22,31 +21,10 @@ from vwed.projects.schemas import (
     ProjectCreate,
     ProjectUpdate,
     check_name,
-    has_boot_function,
 )
+from vwed.projects.syntax import InspectionFailed, SyntaxReport, inspect_source
 
 SEARCH_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class SyntaxReport:
-    """Outcome of a syntax check; `line` and `offset` are 1-based, as Python reports them."""
-
-    valid: bool
-    message: str
-    line: int | None = None
-    offset: int | None = None
-
-
-def check_syntax(content: str) -> SyntaxReport:
-    """Compile `content` without running it and report the first syntax error."""
-    try:
-        compile(content, "<script>", "exec", dont_inherit=True)
-    except SyntaxError as exc:
-        return SyntaxReport(valid=False, message=exc.msg, line=exc.lineno, offset=exc.offset)
-    except ValueError as exc:  # NUL bytes in the source
-        return SyntaxReport(valid=False, message=str(exc))
-    return SyntaxReport(valid=True, message="")
 
 
 class ProjectService:
@@ -161,7 +139,7 @@ class ProjectService:
             file_type=body.file_type,
             content=body.content,
             size=len(body.content.encode()),
-            has_boot_function=has_boot_function(body.content),
+            has_boot_function=await boot_of(body.content),
             created_by=author,
             updated_by=author,
             version=1,
@@ -183,7 +161,7 @@ class ProjectService:
         author = updated_by or self.principal.name
         file.content = content
         file.size = len(content.encode())
-        file.has_boot_function = has_boot_function(content)
+        file.has_boot_function = await boot_of(content)
         file.updated_by = author
         file.version += 1
         self.session.add(
@@ -194,7 +172,8 @@ class ProjectService:
         await self.session.flush()
         await self.repo.prune_versions(file.id, self.settings.file_versions_keep)
         await self.session.commit()
-        return file, str(backup)
+        # A name relative to the backup dir: no response shows the server's own paths.
+        return file, backup.relative_to(self.settings.backup_dir.resolve()).as_posix()
 
     async def delete_file(self, file_id: int) -> str:
         """Delete a file and its versions; a last `.bak` copy of its content stays in the data dir."""
@@ -288,10 +267,15 @@ class ProjectService:
         if root not in target.resolve().parents:
             raise BadRequest("path_parent")
         content = file.content
+        keep = self.settings.file_versions_keep
 
         def write() -> None:
             folder.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8")
+            # `.bak` copies are kept like versions: only the newest `VWED_FILE_VERSIONS_KEEP`.
+            copies = sorted(folder.glob("*.bak.*"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+            for old in copies[:-keep]:
+                old.unlink(missing_ok=True)
 
         await asyncio.to_thread(write)
         return target
@@ -309,6 +293,22 @@ class ProjectService:
         except IntegrityError as exc:
             await self.session.rollback()
             raise conflict from exc
+
+
+async def syntax_of(content: str) -> SyntaxReport:
+    """The syntax report of `content`, checked off the event loop (`vwed.projects.syntax`)."""
+    try:
+        return (await inspect_source(content)).report
+    except InspectionFailed as exc:
+        raise Unavailable("syntax_check_failed", reason=str(exc)) from None
+
+
+async def boot_of(content: str) -> bool:
+    """Whether `content` defines `boot()`, checked off the event loop."""
+    try:
+        return (await inspect_source(content)).has_boot
+    except InspectionFailed as exc:
+        raise Unavailable("syntax_check_failed", reason=str(exc)) from None
 
 
 def syntax_result(report: SyntaxReport, message: str) -> dict[str, Any]:

@@ -6,12 +6,20 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from vwed.config import Settings
 from vwed.db.base import iso
-from vwed.errors import Forbidden, NotFound, Unavailable
+from vwed.errors import Forbidden, NotFound, PayloadTooLarge, Unavailable
 from vwed.i18n import translate
 from vwed.scheduler import schemas
 from vwed.scheduler.service import TaskService, preview
-from vwed.sdk.service import NEVER_EXPOSED, TaskScripts, TaskVariables, exposed_tables, sdk_docs
+from vwed.sdk.service import (
+    NEVER_EXPOSED,
+    TaskScripts,
+    TaskVariables,
+    check_deps_allowed,
+    exposed_tables,
+    sdk_docs,
+)
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, SettingsDep, ok
 
 router = APIRouter(prefix="/api/scheduled-tasks", tags=["scheduled tasks"])
@@ -32,6 +40,13 @@ def task_scripts(request: Request) -> TaskScripts:
     return scripts
 
 
+def check_script_size(settings: Settings, script_content: str | None) -> None:
+    """Refuse a `script_content` above `VWED_MAX_UPLOAD_BYTES`, the cap every script source shares."""
+    size = len((script_content or "").encode())
+    if size > settings.max_upload_bytes:
+        raise PayloadTooLarge(size=size, limit=settings.max_upload_bytes)
+
+
 Tasks = Annotated[TaskService, Depends(task_service)]
 Scripts = Annotated[TaskScripts, Depends(task_scripts)]
 Body = dict[str, Any]
@@ -50,8 +65,12 @@ async def get_sdk_docs() -> Body:
 
 
 @router.post("/test-script", summary="Run a script once in the sandbox without saving it")
-async def test_script(body: schemas.TestScript, scripts: Scripts, principal: PrincipalDep) -> Body:
+async def test_script(
+    body: schemas.TestScript, scripts: Scripts, principal: PrincipalDep, settings: SettingsDep
+) -> Body:
     tenant_id = body.tenant_id if principal.is_admin else principal.tenant_id
+    check_script_size(settings, body.script_content)
+    check_deps_allowed(settings, tenant_id, body.script_deps)
     answer = await scripts.test_script(
         source=body.script_content,
         params=body.input_params or {},
@@ -103,6 +122,9 @@ async def list_tasks(
 
 @router.post("", summary="Create a task")
 async def create_task(body: schemas.TaskCreate, service: Tasks, lang: LangDep) -> Body:
+    check_script_size(service.settings, body.script_content)
+    tenant_id = body.tenant_id if service.principal.is_admin else service.principal.tenant_id
+    check_deps_allowed(service.settings, tenant_id, body.script_deps)
     task = await service.create(body)
     return ok(schemas.task_out(task), translate("task_created", lang, name=task.task_name))
 
@@ -117,6 +139,9 @@ async def get_task(task_id: int, service: Tasks) -> Body:
 
 @router.put("/{task_id}", summary="Update a task (a changed schedule moves next_run_at)")
 async def update_task(task_id: int, body: schemas.TaskUpdate, service: Tasks, lang: LangDep) -> Body:
+    check_script_size(service.settings, body.script_content)
+    if body.script_deps:
+        check_deps_allowed(service.settings, (await service.get(task_id)).tenant_id, body.script_deps)
     task = await service.update(task_id, body)
     return ok(schemas.task_out(task), translate("task_updated", lang, name=task.task_name))
 

@@ -33,6 +33,7 @@ from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.scheduler.repository import ClaimedRun, Enqueued, RunQueue
 from vwed.scheduler.runners import RunContext, RunOutcome, excerpt, runner_for
 from vwed.scheduler.schedule import Schedule, parse_schedule
+from vwed.scheduler.slots import RunSlots
 
 log = logging.getLogger("vwed.scheduler")
 
@@ -303,12 +304,15 @@ class RunExecutor(WakeableLoop):
         bus: Bus,
         report: Reporter,
         clock: Clock | None = None,
+        slots: RunSlots | None = None,
     ) -> None:
         super().__init__(bus, RUNS_QUEUED)
         self.db = Transactions(engine)
         self.settings = settings
         self.report = report
         self.clock = clock or SystemClock()
+        # Shared with test runs (`TaskScripts`) when the app wires one set for both.
+        self.slots = slots or RunSlots(settings.executor_concurrency)
         self.node = f"exec-{os.getpid()}-{secrets.token_hex(4)}"
         self.http = guarded_client(EgressPolicy.parse(settings.egress_allow), follow_redirects=False)
         self.inflight: dict[int, asyncio.Task[None]] = {}
@@ -352,7 +356,7 @@ class RunExecutor(WakeableLoop):
         """Beat, reap and claim at `now`; return when to look again (now, if more may be ready)."""
         await self.maintain(now)
         claimed = await self.claim(now)
-        if claimed and len(self.inflight) < self.settings.executor_concurrency:
+        if claimed and self.slots.free > 0:
             return now
         retry_at = await self.db.run(lambda q: q.earliest_retry(naive(now)))
         if retry_at is not None:
@@ -379,11 +383,15 @@ class RunExecutor(WakeableLoop):
 
     async def claim(self, now: datetime) -> int:
         """Claim as many ready runs as there are free slots and start them; return how many."""
-        free = self.settings.executor_concurrency - len(self.inflight)
-        if free <= 0 or self.stopping:
+        if self.stopping:
+            return 0
+        free = self.slots.free
+        if not free:
             return 0
         token = f"{self.node}-{secrets.token_hex(4)}"
         claimed = await self.db.run(lambda q: q.claim_runs(naive(now), token, free))
+        # A test run may have taken a slot during the claim; the claimed runs start all the same.
+        self.slots.occupy(len(claimed))
         for item in claimed:
             run_id = item.run["id"]
             task = asyncio.create_task(self.execute(item))
@@ -393,6 +401,7 @@ class RunExecutor(WakeableLoop):
 
     def _done(self, run_id: int, _task: asyncio.Task[None]) -> None:
         self.inflight.pop(run_id, None)
+        self.slots.give_back(1)
         self.wake.set()
 
     async def execute(self, item: ClaimedRun) -> None:

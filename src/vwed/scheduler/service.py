@@ -26,8 +26,9 @@ from vwed.scheduler.repository import TaskRepository
 from vwed.scheduler.runners import RunOutcome, register_runner
 from vwed.scheduler.schedule import MAX_PREVIEW, Schedule, ScheduleError, parse_schedule, zone
 from vwed.scheduler.schemas import SchedulePreview, TaskCreate, TaskUpdate, activation_time, next_run_of
+from vwed.scheduler.slots import RunSlots, RunSlotsBusy
 
-__all__ = ["RunReporter", "TaskService", "preview", "register_runner"]
+__all__ = ["RunReporter", "RunSlots", "RunSlotsBusy", "TaskService", "preview", "register_runner"]
 
 log = logging.getLogger("vwed.scheduler")
 

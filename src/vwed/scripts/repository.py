@@ -23,6 +23,11 @@ class ServiceRepository:
             await self.session.scalars(select(ScriptServiceRecord).order_by(ScriptServiceRecord.id))
         ).all()
 
+    async def get(self, script_id: str) -> ScriptServiceRecord | None:
+        """The row of `script_id`, if that service should be running (on any node)."""
+        stmt = select(ScriptServiceRecord).where(ScriptServiceRecord.script_id == script_id)
+        return await self.session.scalar(stmt)
+
     async def add(self, record: ScriptServiceRecord) -> None:
         """Keep a started service."""
         self.session.add(record)

@@ -131,6 +131,13 @@ class Started:
 
 
 @dataclass(frozen=True)
+class ScriptOwner:
+    """The tenant a script service belongs to (None: a global service)."""
+
+    tenant_id: str | None
+
+
+@dataclass(frozen=True)
 class Stopped:
     """The outcome of a stop: the file name and what was removed."""
 
@@ -167,6 +174,8 @@ class ScriptSupervisor:
             ),
         )
         self.states: dict[str, ServiceState] = {}
+        # The owner of each service from the start of its boot, so lines logged during boot keep it.
+        self.owners: dict[str, str | None] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.outbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(PUBLISH_BACKLOG)
         self.events: Subscription | None = None
@@ -265,6 +274,8 @@ class ScriptSupervisor:
             restart_policy=restart_policy,
             started_at=utcnow(),
         )
+        # Hand the pooled connection back while the service boots (up to the boot timeout).
+        await session.commit()
         counts = await self._launch(state)
         try:
             await ServiceRepository(session).add(
@@ -362,6 +373,17 @@ class ScriptSupervisor:
         self._publish_outcome(route.script_id, label, result)
         raise_for(result, timeout, state)
         return result
+
+    async def owner_of(self, script_id: str, scope: TenantScope) -> ScriptOwner | None:
+        """The owner of service `script_id` (on this node or any) if `scope` may see it, else None."""
+        state = self.states.get(script_id)
+        if state is not None:
+            return ScriptOwner(state.tenant_id) if visible(scope, state) else None
+        async with self.sessions() as session:
+            record = await ServiceRepository(session).get(script_id)
+        if record is None or not scope.allows(record):
+            return None
+        return ScriptOwner(record.tenant_id)
 
     def may_call(self, script_id: str, scope: TenantScope) -> bool:
         """Whether a caller with `scope` may call what script `script_id` registered."""
@@ -532,6 +554,7 @@ class ScriptSupervisor:
     async def _launch(self, state: ServiceState) -> Counts:
         """Boot `state`'s script, claim its registrations and mark it running (or raise)."""
         self._check_sandbox(state.tenant_id)
+        self.owners[state.script_id] = state.tenant_id
         try:
             process, registrations = await self.runtime.launch(
                 state.script_id,
@@ -540,11 +563,13 @@ class ScriptSupervisor:
                 self.settings.script_boot_timeout,
             )
         except BootFailed as failure:
+            self._unowned(state)
             raise boot_error(failure) from None
         clash = self.registry.clash(state.script_id, registrations)
         if clash is not None:
             await process.stop(self.settings.script_stop_grace)
             self.runtime.cleanup(state.script_id)
+            self._unowned(state)
             key = "route_taken" if clash.kind == "route" else "function_taken"
             raise Conflict(key, name=clash.key, owner=clash.owner)
         self.registry.add(state.script_id, registrations, iso(utcnow()) or "")
@@ -556,6 +581,11 @@ class ScriptSupervisor:
         process.go()
         self._status(state, "running", translate("script_running_status"))
         return self.registry.counts(state.script_id)
+
+    def _unowned(self, state: ServiceState) -> None:
+        """A boot that failed: forget its owner unless the service is known (it will be restarted)."""
+        if state.script_id not in self.states:
+            self.owners.pop(state.script_id, None)
 
     async def _halt(self, state: ServiceState) -> Counts:
         """Stop `state`'s process if it has one and drop its registrations."""
@@ -612,6 +642,7 @@ class ScriptSupervisor:
                     self._status(state, "running", translate("script_responsive"))
 
     async def _forget(self, script_id: str) -> None:
+        self.owners.pop(script_id, None)
         async with self.sessions() as session:
             await ServiceRepository(session).remove(script_id)
 
@@ -641,7 +672,8 @@ class ScriptSupervisor:
     def _publish_script(self, kind: str, script_id: str, data: dict[str, Any]) -> None:
         """Publish on `script.<kind>.<script_id>`, tagged with the owning tenant for scoped delivery."""
         state = self.states.get(script_id)
-        self._publish(f"script.{kind}.{script_id}", {**data, "tenant_id": state.tenant_id if state else None})
+        tenant_id = state.tenant_id if state else self.owners.get(script_id)
+        self._publish(f"script.{kind}.{script_id}", {**data, "tenant_id": tenant_id})
 
     def _publish(self, channel: str, data: dict[str, Any]) -> None:
         # Callbacks from a child's frames are synchronous; one queue keeps their order on the bus.

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import httpx
 import openai
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vwed.config import Settings
@@ -27,8 +27,6 @@ from vwed.sdk.dbquery import ReadOnlyQueries
 from vwed.sdk.models import ScriptVar
 from vwed.secrets.service import SecretService
 from vwed.tenants.service import TenantService
-
-MAX_VAR_BYTES = 64 * 1024
 
 
 @dataclass
@@ -181,21 +179,34 @@ class SdkBroker:
         return {"found": row is not None, "value": row.var_value if row else None}
 
     async def set_var(self, args: dict[str, Any]) -> None:
-        """`set_var(key, value)`: JSON values up to 64 KiB."""
+        """`set_var(key, value)`: JSON values up to `VWED_TASK_VAR_MAX_BYTES`, at most
+        `VWED_TASK_VARS_MAX` variables per task."""
         key, value = str(args["key"]), args.get("value")
-        if len(key) > 200 or len(json.dumps(value, default=str)) > MAX_VAR_BYTES:
-            raise SdkRefused(f"set_var: 键最长 200 字符,值最大 {MAX_VAR_BYTES} 字节")
+        most = self.settings.task_var_max_bytes
+        if len(key) > 200 or len(json.dumps(value, default=str)) > most:
+            raise SdkRefused(f"set_var: 键最长 200 字符,值最大 {most} 字节")
         if self.who.task_id is None:
+            if key not in self.scratch_vars:
+                self._check_count(len(self.scratch_vars))
             self.scratch_vars[key] = value
             return
         async with self.sessions() as session:
             row = await self._var(session, key)
             if row is None:
+                mine = ScriptVar.task_id == self.who.task_id
+                self._check_count(int(await session.scalar(select(func.count()).where(mine)) or 0))
                 row = ScriptVar(task_id=self.who.task_id, tenant_id=self.who.tenant_id, var_key=key)
                 session.add(row)
             row.var_value = value
             row.updated_at = utcnow()
             await session.commit()
+
+    def _check_count(self, existing: int) -> None:
+        if existing >= self.settings.task_vars_max:
+            raise SdkRefused(
+                f"set_var: 每个任务最多 {self.settings.task_vars_max} 个变量 (VWED_TASK_VARS_MAX),"
+                "请先 del_var 不再需要的变量"
+            )
 
     async def del_var(self, args: dict[str, Any]) -> bool:
         """`del_var(key)`: whether it existed."""

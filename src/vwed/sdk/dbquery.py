@@ -4,6 +4,13 @@ On SQLite the query runs on a separate read-only connection (`mode=ro`, `query_o
 allows reading only the exposed tables. On PostgreSQL and MySQL it runs in a READ ONLY transaction with a
 statement timeout, after `EXPLAIN` has named every table the plan reads, each of which must be exposed.
 Tables holding secrets, tokens or users can never be exposed.
+
+The result is bounded in bytes as well as rows, on every back end, before it is held in the server's
+memory: SQLite refuses any single value longer than the cap (`SQLITE_LIMIT_LENGTH`, so `zeroblob(1e8)` or
+a runaway `group_concat` fails inside SQLite) and its progress handler stops any statement at the timeout
+(recursive CTEs included); PostgreSQL measures each row as JSON on the database server and sends only
+rows within the cap; MySQL and PostgreSQL rows are streamed from a server-side cursor and counted as
+they arrive. Only a few queries run at once (`PARALLEL`), so a flood of calls cannot take every thread.
 """
 
 from __future__ import annotations
@@ -21,9 +28,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, StatementError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from vwed.runtime.service import SdkRefused
+
+PARALLEL = 4
 
 NEVER_EXPOSED = frozenset(
     {
@@ -58,11 +67,15 @@ def _plain(value: Any) -> Any:
 class ReadOnlyQueries:
     """Runs `db_query` calls against the platform database under the policy above."""
 
-    def __init__(self, engine: AsyncEngine, tables: frozenset[str], timeout: float, max_rows: int) -> None:
+    def __init__(
+        self, engine: AsyncEngine, tables: frozenset[str], timeout: float, max_rows: int, max_bytes: int
+    ) -> None:
         self.engine = engine
         self.tables = tables
         self.timeout = timeout
         self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.gate = asyncio.Semaphore(PARALLEL)
 
     async def query(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Rows of `sql` as dicts; `SdkRefused` with the reason for anything not allowed."""
@@ -72,9 +85,10 @@ class ReadOnlyQueries:
             )
         if not self.tables:
             raise SdkRefused("db_query: 管理员尚未开放任何表 (VWED_DB_QUERY_TABLES)")
-        if self.engine.dialect.name == "sqlite":
-            return await asyncio.to_thread(self._sqlite, sql, params)
-        return await self._server(sql, params)
+        async with self.gate:
+            if self.engine.dialect.name == "sqlite":
+                return await asyncio.to_thread(self._sqlite, sql, params)
+            return await self._server(sql, params)
 
     def _sqlite(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         path = make_url(self.engine.url).database
@@ -97,32 +111,36 @@ class ReadOnlyQueries:
 
         try:
             connection.execute("PRAGMA query_only = 1")
+            # No value (string, blob, group_concat, ...) may outgrow the result cap inside SQLite itself.
+            connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, self.max_bytes)
             connection.set_authorizer(authorize)
             connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+            counter = _ResultSize(self.max_rows, self.max_bytes)
             try:
                 cursor = connection.execute(sql, params)
-                rows = cursor.fetchmany(self.max_rows + 1)
+                columns = [c[0] for c in cursor.description or ()]
+                rows = []
+                for raw in cursor:
+                    row = dict(zip(columns, (_plain(v) for v in raw), strict=True))
+                    counter.add(row)
+                    rows.append(row)
             except sqlite3.Error as exc:
                 raise SdkRefused(self._reason(str(exc), denied)) from None
-            columns = [c[0] for c in cursor.description or ()]
         finally:
             connection.close()
-        return self._capped([dict(zip(columns, (_plain(v) for v in row), strict=True)) for row in rows])
+        return rows
 
     def _reason(self, error: str, denied: list[str]) -> str:
         if "interrupted" in error:
             return f"db_query 超时 ({self.timeout:g} 秒)"
+        if "too big" in error:
+            return _too_big(self.max_bytes)
         tables = [t for t in denied if t != "write"]
         if tables:
             return f"db_query: 表 {tables[0]} 未开放给脚本 (not exposed)"
         if denied or "readonly" in error.replace(" ", "").lower():
             return "db_query 只允许只读查询 (SELECT): 不能写入数据库 / read-only: writes are refused"
         return f"db_query 失败: {error}"
-
-    def _capped(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if len(rows) > self.max_rows:
-            raise SdkRefused(f"db_query: 结果超过 {self.max_rows} 行上限,请加 LIMIT (row cap)")
-        return rows
 
     async def _server(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         mysql = self.engine.dialect.name == "mysql"
@@ -151,8 +169,8 @@ class ReadOnlyQueries:
                 for table in plan_tables(plan):
                     if table.lower() not in self.tables:
                         raise SdkRefused(f"db_query: 表 {table} 未开放给脚本 (not exposed)")
-                result = await conn.execute(text(sql), params)
-                rows = result.mappings().fetchmany(self.max_rows + 1)
+                reader = self._mysql_rows if mysql else self._pg_rows
+                rows = await reader(conn, sql, params)
             except (DBAPIError, StatementError) as exc:
                 message = str(getattr(exc, "orig", exc))
                 if "read-only" in message or "READ ONLY" in message:
@@ -165,7 +183,65 @@ class ReadOnlyQueries:
                 if mysql:
                     await conn.execute(text(f"SET SESSION {unlimit}"))
                     await conn.commit()
-        return self._capped([{k: _plain(v) for k, v in row.items()} for row in rows])
+        return rows
+
+    async def _pg_rows(self, conn: AsyncConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        # Each row becomes JSON on the database server, which sends only its size when it is too big.
+        cap = int(self.max_bytes)
+        wrapped = (
+            f"SELECT CASE WHEN octet_length(j) <= {cap} THEN j END AS row_json, octet_length(j) AS row_bytes "  # noqa: S608
+            f"FROM (SELECT row_to_json(q)::text AS j FROM (\n{_bare(sql)}\n) AS q) AS w"
+        )
+        counter = _ResultSize(self.max_rows, self.max_bytes)
+        rows: list[dict[str, Any]] = []
+        result = await conn.stream(text(wrapped), params)
+        async for row_json, row_bytes in result:
+            if row_json is None:
+                raise SdkRefused(_too_big(self.max_bytes))
+            row = json.loads(row_json)
+            counter.add(row, int(row_bytes))
+            rows.append(row)
+        return rows
+
+    async def _mysql_rows(
+        self, conn: AsyncConnection, sql: str, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        counter = _ResultSize(self.max_rows, self.max_bytes)
+        rows: list[dict[str, Any]] = []
+        result = await conn.stream(text(sql), params)
+        async for mapping in result.mappings():
+            row = {k: _plain(v) for k, v in mapping.items()}
+            counter.add(row)
+            rows.append(row)
+        return rows
+
+
+def _bare(sql: str) -> str:
+    """The statement without trailing semicolons and blanks, to nest it as a subquery."""
+    return sql.strip().rstrip(";").rstrip()
+
+
+def _too_big(cap: int) -> str:
+    return f"db_query: 结果超过 {cap} 字节上限,请缩小查询 (size cap)"
+
+
+class _ResultSize:
+    """Counts rows and their bytes (as JSON) as they arrive; refuses the result past either cap."""
+
+    def __init__(self, max_rows: int, max_bytes: int) -> None:
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.rows = 0
+        self.size = 0
+
+    def add(self, row: dict[str, Any], size: int | None = None) -> None:
+        """Count one row (`size` when the database measured it already)."""
+        self.rows += 1
+        if self.rows > self.max_rows:
+            raise SdkRefused(f"db_query: 结果超过 {self.max_rows} 行上限,请加 LIMIT (row cap)")
+        self.size += size if size is not None else len(json.dumps(row, default=str))
+        if self.size > self.max_bytes:
+            raise SdkRefused(_too_big(self.max_bytes))
 
 
 def plan_tables(plan: Any) -> Iterator[str]:

@@ -20,20 +20,29 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from vwed.bus import Bus
 from vwed.config import Settings
 from vwed.db.base import TenantScope
-from vwed.errors import BadRequest, Unavailable
+from vwed.errors import BadRequest, Unavailable, VwedError
 from vwed.i18n import Lang, translate
 from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.notify.service import NotifyService, renders_of
 from vwed.runtime.service import RunSpec, TaskLimits, TaskRunResult, TaskRuntime
 from vwed.scheduler.runners import RunContext, RunOutcome, register_runner, unregister_runner
+from vwed.scheduler.service import RunSlots
 from vwed.sdk.broker import RunIdentity, SdkBroker, SharedClients
 from vwed.sdk.dbquery import NEVER_EXPOSED, ReadOnlyQueries, exposed_tables
-from vwed.sdk.deps import DepsCache
+from vwed.sdk.deps import DepsCache, check_deps_allowed
 from vwed.sdk.docs import sdk_docs, sdk_markdown
 from vwed.sdk.variables import TaskVariables
 from vwed.secrets.service import mask_values
 
-__all__ = ["NEVER_EXPOSED", "TaskScripts", "TaskVariables", "exposed_tables", "sdk_docs", "sdk_markdown"]
+__all__ = [
+    "NEVER_EXPOSED",
+    "TaskScripts",
+    "TaskVariables",
+    "check_deps_allowed",
+    "exposed_tables",
+    "sdk_docs",
+    "sdk_markdown",
+]
 
 OUTPUT_CHANNEL = "task.output.{trace_id}"
 
@@ -63,11 +72,18 @@ class TaskScripts:
     """The node's sandboxed script executor (a background service)."""
 
     def __init__(
-        self, settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], bus: Bus
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: Bus,
+        slots: RunSlots | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.bus = bus
+        # The executor's slots: a test run takes one like a scheduled run, or is refused (503).
+        self.slots = slots or RunSlots(settings.executor_concurrency)
         self.runtime = TaskRuntime(
             settings.task_launcher, settings.task_run_dir, settings.task_run_uid_base, settings.task_sandbox
         )
@@ -86,6 +102,7 @@ class TaskScripts:
                 exposed_tables(settings.db_query_tables),
                 settings.db_query_timeout,
                 settings.db_query_max_rows,
+                settings.db_query_max_bytes,
             ),
         )
         self.pending: set[asyncio.Task[None]] = set()
@@ -134,7 +151,13 @@ class TaskScripts:
         timeout_seconds: float,
     ) -> tuple[TaskRunResult, str, str | None, set[str]]:
         """Install deps, run, mask: the raw result, the masked output, the masked error, secrets read."""
-        deps = await self.deps.ensure(script_deps)
+        try:
+            # Checked again here: a task saved before these rules, or since turned off by the operator.
+            requirements = check_deps_allowed(self.settings, who.tenant_id, script_deps)
+        except VwedError as exc:
+            refused = translate(exc.key, "zh", **exc.params)
+            return TaskRunResult(False, "deps", "", error=refused), "", refused, set()
+        deps = await self.deps.ensure(requirements)
         if not deps.ok:
             failure = translate("task_deps_failed", "zh", log=deps.log.strip()[-2000:])
             return TaskRunResult(False, "deps", deps.log, error=failure), deps.log, failure, set()
@@ -194,9 +217,10 @@ class TaskScripts:
             raise BadRequest("task_sandbox_too_weak")
         trace_id = uuid.uuid4().hex
         started = time.perf_counter()
-        result, output, error, _seen = await self.execute(
-            source, params, RunIdentity(None, tenant_id, trace_id), script_deps, timeout_seconds
-        )
+        with self.slots.one():
+            result, output, error, _seen = await self.execute(
+                source, params, RunIdentity(None, tenant_id, trace_id), script_deps, timeout_seconds
+            )
         answer: dict[str, Any] = {
             "success": result.ok,
             "output": output,

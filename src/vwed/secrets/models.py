@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vwed.db.base import Base, TenantOwned, Timestamped
@@ -17,3 +17,5 @@ class Secret(TenantOwned, Timestamped, Base):
     secret_key: Mapped[str] = mapped_column(String(100), index=True)
     secret_value: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Only for a global secret: whether tenants' tasks may read it too (by default global tasks only).
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

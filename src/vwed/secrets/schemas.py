@@ -20,6 +20,9 @@ class SecretCreate(BaseModel):
     value: Annotated[str, Field(min_length=1, max_length=10_000)]
     description: Annotated[str | None, Field(default=None, max_length=255)]
     tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
+    shared: bool = Field(
+        default=False, description="A global secret only: tenants' tasks may read it too (admins only)."
+    )
 
 
 class SecretUpdate(BaseModel):
@@ -28,6 +31,7 @@ class SecretUpdate(BaseModel):
     model_config = ConfigDict(extra="ignore")
     value: Annotated[str | None, Field(default=None, min_length=1, max_length=10_000)]
     description: Annotated[str | None, Field(default=None, max_length=255)]
+    shared: bool | None = None
 
 
 def secret_out(secret: Secret) -> dict[str, Any]:
@@ -37,6 +41,7 @@ def secret_out(secret: Secret) -> dict[str, Any]:
         "key": secret.secret_key,
         "tenant_id": secret.tenant_id,
         "description": secret.description,
+        "shared": secret.shared,
         "has_value": True,
         "created_at": iso(secret.created_at),
         "updated_at": iso(secret.updated_at),

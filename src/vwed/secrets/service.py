@@ -11,7 +11,7 @@ from vwed.auth.service import Principal
 from vwed.config import Settings
 from vwed.crypto import SecretBox
 from vwed.db.base import TenantScope
-from vwed.errors import Conflict, Forbidden, NotFound
+from vwed.errors import BadRequest, Conflict, Forbidden, NotFound
 from vwed.secrets.models import Secret
 from vwed.secrets.schemas import SecretCreate, SecretUpdate
 
@@ -33,10 +33,11 @@ class SecretService:
         return SecretBox.from_settings(self.settings)
 
     async def list_secrets(self) -> Sequence[Secret]:
-        """Secrets in scope (global ones too, for a tenant caller), by key."""
+        """Secrets in scope (for a tenant caller, also the global ones shared with tenants), by key."""
         stmt = select(Secret).order_by(Secret.secret_key, Secret.tenant_id)
         if not self.scope.all_tenants:
-            stmt = stmt.where((Secret.tenant_id == self.scope.tenant_id) | Secret.tenant_id.is_(None))
+            shared = Secret.tenant_id.is_(None) & Secret.shared.is_(True)
+            stmt = stmt.where((Secret.tenant_id == self.scope.tenant_id) | shared)
         return (await self.session.scalars(stmt)).all()
 
     async def get(self, secret_id: int) -> Secret:
@@ -53,6 +54,8 @@ class SecretService:
             if tenant_id not in (None, self.scope.tenant_id):
                 raise Forbidden("secret_tenant_forbidden")
             tenant_id = self.scope.tenant_id
+        if body.shared and tenant_id is not None:
+            raise BadRequest("secret_shared_global_only")
         if await self._find(tenant_id, body.key) is not None:
             raise Conflict("secret_exists", name=body.key)
         secret = Secret(
@@ -60,6 +63,7 @@ class SecretService:
             secret_key=body.key,
             secret_value=self._box().seal(body.value),
             description=body.description,
+            shared=body.shared,
         )
         self.session.add(secret)
         await self.session.commit()
@@ -72,6 +76,10 @@ class SecretService:
             secret.secret_value = self._box().seal(body.value)
         if "description" in body.model_fields_set:
             secret.description = body.description
+        if body.shared is not None:
+            if secret.tenant_id is not None and body.shared:
+                raise BadRequest("secret_shared_global_only")
+            secret.shared = body.shared
         await self.session.commit()
         return secret
 
@@ -88,10 +96,13 @@ class SecretService:
         return await self.session.scalar(select(Secret).where(owner, Secret.secret_key == key))
 
     async def reveal(self, tenant_id: str | None, key: str) -> str | None:
-        """`get_secret(key)` for a run of `tenant_id`: its own secret, else the global one, else None."""
+        """`get_secret(key)` for a run of `tenant_id`: its own secret, else a global one it may read (any
+        for a global run; only those marked `shared` for a tenant's run), else None."""
         found = await self._find(tenant_id, key) if tenant_id is not None else None
         if found is None:
             found = await self._find(None, key)
+            if found is not None and tenant_id is not None and not found.shared:
+                found = None
         return None if found is None else self._box().open(found.secret_value)
 
 

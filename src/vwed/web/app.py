@@ -22,9 +22,10 @@ from vwed.logs.hub import LogHub
 from vwed.logs.service import LogLimits, LogPipeline
 from vwed.notify import api as notify_api
 from vwed.projects import api as projects_api
+from vwed.redaction import install_log_redaction
 from vwed.scheduler import api as scheduler_api
 from vwed.scheduler.engine import RunExecutor, Scheduler
-from vwed.scheduler.service import RunReporter
+from vwed.scheduler.service import RunReporter, RunSlots
 from vwed.scripts import api as scripts_api
 from vwed.scripts.service import ScriptSupervisor
 from vwed.sdk.service import TaskScripts
@@ -32,6 +33,7 @@ from vwed.secrets import api as secrets_api
 from vwed.tenants import api as tenants_api
 from vwed.web import errors, ui
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
+from vwed.web.headers import SecurityHeaders
 
 log = logging.getLogger("vwed")
 
@@ -45,7 +47,16 @@ async def health_check(request: Request, session: SessionDep, settings: Settings
     dialect = settings.resolved_database_url.split("+", 1)[0].split(":", 1)[0]
     scripts: TaskScripts | None = getattr(request.app.state, "task_scripts", None)
     sandbox = scripts.health() if scripts is not None and scripts.started else None
-    return ok({"status": "ok", "version": vwed.__version__, "database": dialect, "sandbox": sandbox})
+    slots = {"busy": scripts.slots.busy, "capacity": scripts.slots.capacity} if scripts is not None else None
+    return ok(
+        {
+            "status": "ok",
+            "version": vwed.__version__,
+            "database": dialect,
+            "sandbox": sandbox,
+            "run_slots": slots,
+        }
+    )
 
 
 def announce_token(token: str) -> None:
@@ -84,6 +95,9 @@ def background_services(app: FastAPI) -> list[BackgroundService]:
             line_max_chars=settings.log_line_max_chars,
             retention_days=settings.log_retention_days,
             max_lines_per_script=settings.log_max_lines_per_script,
+            max_lines_per_tenant=settings.log_max_lines_per_tenant,
+            tenant_rate_per_second=settings.log_tenant_rate_per_second,
+            tenant_burst=settings.log_tenant_burst,
         ),
     )
     app.state.scripts = ScriptSupervisor(settings, app.state.sessions, app.state.bus)
@@ -91,10 +105,13 @@ def background_services(app: FastAPI) -> list[BackgroundService]:
     services: list[BackgroundService] = [app.state.log_pipeline, app.state.scripts]
     if settings.executor_concurrency > 0:
         # The script runner registers itself when it starts, before the executor claims any run.
-        app.state.task_scripts = TaskScripts(settings, app.state.engine, app.state.sessions, app.state.bus)
+        slots = RunSlots(settings.executor_concurrency)
+        app.state.task_scripts = TaskScripts(
+            settings, app.state.engine, app.state.sessions, app.state.bus, slots
+        )
         services.append(app.state.task_scripts)
         reporter = RunReporter(app.state.sessions, settings, app.state.bus)
-        services.append(RunExecutor(app.state.engine, settings, app.state.bus, reporter))
+        services.append(RunExecutor(app.state.engine, settings, app.state.bus, reporter, slots=slots))
     if settings.scheduler_enabled:
         services.append(Scheduler(app.state.engine, settings, app.state.bus))
     return services
@@ -142,6 +159,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings or Settings()
+    install_log_redaction()
+    app.add_middleware(SecurityHeaders, max_body=app.state.settings.max_request_bytes)
     errors.install(app)
     app.include_router(health)
     app.include_router(auth_api.router)

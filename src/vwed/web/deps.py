@@ -99,15 +99,17 @@ async def principal_of(
 
 async def get_principal(
     request: Request,
-    session: SessionDep,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     _session_cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Principal:
     """The authenticated caller; every `/api/*` router but health depends on it.
 
-    The two unused parameters only declare the security schemes in the OpenAPI schema.
+    The caller is checked in a database session of its own, closed before the handler runs: a request
+    that waits (a test run, a function call) must not hold a pooled connection meanwhile. The two
+    unused parameters only declare the security schemes in the OpenAPI schema.
     """
-    return await principal_of(request, session)
+    async with request.app.state.sessions() as session:
+        return await principal_of(request, session)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
