@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     egress_allow: str = ""
 
     max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Every request body (JSON, forms, uploads, custom routes): a file of max_upload_bytes fits as JSON.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # Nesting of objects and arrays in a JSON body; frames to script processes nest a few levels more.
+    max_json_depth: int = Field(default=64, ge=2, le=200)
     file_versions_keep: int = Field(default=50, ge=1)
 
     log_rate_per_second: float = Field(default=1000.0, gt=0)

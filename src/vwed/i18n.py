@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Lang = Literal["zh", "en"]
@@ -23,6 +25,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Content too large: {size} bytes, the limit is {limit} bytes",
     ),
     "invalid_json": ("请求体不是有效的JSON", "The request body is not valid JSON"),
+    "invalid_body": ("无法解析请求体", "The request body could not be parsed"),
+    "http_error": ("请求失败 (HTTP {status})", "Request failed (HTTP {status})"),
+    "json_too_deep": ("嵌套层数超过 {limit} 层", "Nested more than {limit} levels deep"),
+    "json_int_range": (
+        "整数超出范围 (-2^63 到 2^63-1)",
+        "Integer out of range (-2^63 to 2^63-1)",
+    ),
+    "json_not_finite": ("不支持 NaN 或 Infinity", "NaN and Infinity are not supported"),
+    "field_bad_text": (
+        "不能包含NUL字符或无效的Unicode",
+        "Must not contain NUL characters or invalid Unicode",
+    ),
+    "url_bad_text": (
+        "地址或查询参数不能包含NUL字符",
+        "The path and query must not contain NUL characters",
+    ),
     "egress_denied": (
         "出站地址被安全策略拒绝: {host} ({address}),如需访问请由管理员加入 VWED_EGRESS_ALLOW",
         "Destination refused by the egress policy: {host} ({address}); "
@@ -66,7 +84,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "syntax_error": ("语法错误: {msg}", "Syntax error: {msg}"),
     # field rules (used in the `detail` list of a 400)
     "field_required": ("必填字段", "Field required"),
-    "field_too_long": ("长度不能超过 {limit} 个字符", "Must be at most {limit} characters"),
+    "field_too_long": ("长度不能超过 {max_length} 个字符", "Must be at most {max_length} characters"),
+    "field_too_short": ("长度不能少于 {min_length} 个字符", "Must be at least {min_length} characters"),
+    "field_too_many": ("最多 {max_length} 项", "At most {max_length} items"),
+    "field_too_few": ("至少需要 {min_length} 项", "At least {min_length} items are needed"),
+    "field_string": ("应为字符串", "Must be a string"),
+    "field_int": ("应为整数", "Must be an integer"),
+    "field_number": ("应为数字", "Must be a number"),
+    "field_bool": ("应为布尔值 (true / false)", "Must be a boolean (true / false)"),
+    "field_object": ("应为对象 (JSON object)", "Must be an object (JSON object)"),
+    "field_list": ("应为列表 (JSON array)", "Must be a list (JSON array)"),
+    "field_choice": ("应为以下之一: {expected}", "Must be one of: {expected}"),
+    "field_ge": ("不能小于 {ge}", "Must be at least {ge}"),
+    "field_gt": ("应大于 {gt}", "Must be greater than {gt}"),
+    "field_le": ("不能大于 {le}", "Must be at most {le}"),
+    "field_lt": ("应小于 {lt}", "Must be less than {lt}"),
+    "field_pattern": ("格式不正确 (应匹配 {pattern})", "Malformed (must match {pattern})"),
+    "field_datetime": ("应为 ISO 8601 时间", "Must be an ISO 8601 time"),
+    "field_invalid": ("取值无效", "Invalid value"),
+    "field_time_range": (
+        "时间应在 {first} 至 {last} 年之间",
+        "The time must be between the years {first} and {last}",
+    ),
+    "field_unknown_level": (
+        "未知的日志级别: {value}(可选 {levels})",
+        "Unknown log level: {value} (one of {levels})",
+    ),
     "field_empty": ("不能为空", "Must not be empty"),
     "path_absolute": ("不能是绝对路径", "Must be a relative path"),
     "path_parent": ("不能包含 '..' 路径段", "Must not contain '..' segments"),
@@ -114,7 +157,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "alert_webhook 不能为空: 开启失败告警时必须填写告警地址",
         "alert_webhook is required when alert_on_failure is on",
     ),
-    "task_tenant_forbidden": ("tenant_id 只能由管理员指定", "Only an admin may set tenant_id"),
+    "tenant_id_forbidden": (
+        "tenant_id 无效: 租户令牌只能在自己的租户中创建 (收到 {tenant_id})",
+        "tenant_id is invalid: a tenant token creates only in its own tenant (got {tenant_id})",
+    ),
     "schedule_bad_timezone": (
         "timezone 无效: 未知时区 {value}",
         "timezone is invalid: unknown timezone {value}",
@@ -335,7 +381,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "delivery_line": ("推送 {target}: {state} {message}", "delivered to {target}: {state} {message}"),
     "secret_not_found": ("密钥不存在: {secret_id}", "Secret not found: {secret_id}"),
     "secret_exists": ("密钥已存在: {name}", "Secret already exists: {name}"),
-    "secret_tenant_forbidden": ("不能为其他租户创建密钥", "Cannot create a secret for another tenant"),
     "secret_created": ("密钥已创建: {name}", "Secret created: {name}"),
     "secret_updated": ("密钥已更新: {name}", "Secret updated: {name}"),
     "secret_deleted": ("密钥已删除: {name}", "Secret deleted: {name}"),
@@ -349,6 +394,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tenant_created": ("租户已创建: {tenant_id}", "Tenant created: {tenant_id}"),
     "tenant_deleted": ("租户已删除: {tenant_id}", "Tenant deleted: {tenant_id}"),
 }
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message rendered later, in the reader's language: e.g. the reason inside another message.
+
+    `translate` renders every `Text` among its parameters in the language it renders the message in.
+    """
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: Lang = "zh") -> str:
+        """This message in `lang`."""
+        return translate(self.key, lang, **self.params)
 
 
 def negotiate(accept_language: str | None) -> Lang:
@@ -368,7 +428,79 @@ def translate(key: str, lang: Lang = "zh", **params: Any) -> str:
     """Render message `key` in `lang`, substituting `params`; an unknown key renders as itself."""
     zh, en = MESSAGES.get(key, (key, key))
     template = en if lang == "en" else zh
+    rendered = {name: v.render(lang) if isinstance(v, Text) else v for name, v in params.items()}
     try:
-        return template.format(**params)
+        return template.format(**rendered)
     except (KeyError, IndexError):
         return template
+
+
+# pydantic's error types -> message keys of the `detail` list; their `ctx` values fill the message.
+_PYDANTIC_KEYS = {
+    "missing": "field_required",
+    "string_too_long": "field_too_long",
+    "string_too_short": "field_too_short",
+    "too_long": "field_too_many",
+    "too_short": "field_too_few",
+    "string_type": "field_string",
+    "string_unicode": "field_string",
+    "int_type": "field_int",
+    "int_parsing": "field_int",
+    "int_from_float": "field_int",
+    "int_parsing_size": "json_int_range",
+    "float_type": "field_number",
+    "float_parsing": "field_number",
+    "finite_number": "json_not_finite",
+    "bool_type": "field_bool",
+    "bool_parsing": "field_bool",
+    "dict_type": "field_object",
+    "model_type": "field_object",
+    "model_attributes_type": "field_object",
+    "list_type": "field_list",
+    "tuple_type": "field_list",
+    "set_type": "field_list",
+    "literal_error": "field_choice",
+    "enum": "field_choice",
+    "union_tag_invalid": "field_choice",
+    "greater_than_equal": "field_ge",
+    "greater_than": "field_gt",
+    "less_than_equal": "field_le",
+    "less_than": "field_lt",
+    "string_pattern_mismatch": "field_pattern",
+    "json_invalid": "invalid_json",
+    "json_type": "invalid_json",
+    "datetime_type": "field_datetime",
+    "datetime_parsing": "field_datetime",
+    "datetime_from_date_parsing": "field_datetime",
+    "datetime_object_invalid": "field_datetime",
+    "date_type": "field_datetime",
+    "date_parsing": "field_datetime",
+    "date_from_datetime_parsing": "field_datetime",
+    "timezone_aware": "field_datetime",
+}
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie", "form"})
+
+
+def field_path(loc: Sequence[str | int], root: str = "body") -> str:
+    """A pydantic error location as a field path: `("body", "jump_list", 0, "type")` -> `jump_list[0].type`.
+
+    Request parts (`body`, `query`, ...) are dropped; a location naming no field names `root`.
+    """
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in _LOCATIONS and not path:
+            continue
+        else:
+            path += f".{part}" if path else str(part)
+    return path or root
+
+
+def field_message(error: Mapping[str, Any], lang: Lang = "zh") -> str:
+    """The message of one pydantic error in `lang`: ours for the types above and our own keys."""
+    kind = str(error.get("type", ""))
+    key = _PYDANTIC_KEYS.get(kind, kind)
+    if key not in MESSAGES:
+        key = "field_invalid"
+    return translate(key, lang, **dict(error.get("ctx") or {}))

@@ -5,18 +5,20 @@ from __future__ import annotations
 import importlib.resources
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Query, Request, WebSocket
 from fastapi.responses import HTMLResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from vwed.auth.service import Principal, authenticate
-from vwed.errors import Unauthorized
+from vwed.db.base import Moment, SeqNumber
+from vwed.errors import FieldProblem, InvalidFields, Unauthorized
 from vwed.i18n import Lang, negotiate, translate
 from vwed.logs.hub import Connection, LogHub
-from vwed.logs.schemas import normal_level, utc_stamp
+from vwed.logs.schemas import LEVELS, normal_level, utc_stamp
 from vwed.logs.service import LogPipeline, LogQueryService, naive_utc
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, ok
 
@@ -25,6 +27,10 @@ socket_router = APIRouter()
 Body = dict[str, Any]
 
 MAX_TAIL = 10_000
+LevelName = Annotated[
+    Literal["debug", "info", "warning", "warn", "error", "critical"],
+    BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value),
+]
 ScriptId = Annotated[str, Field(min_length=1, max_length=160)]
 
 
@@ -33,12 +39,23 @@ class BroadcastTest(BaseModel):
 
     script_id: ScriptId
     message: Annotated[str, Field(max_length=8192)]
-    level: str = "info"
+    level: LevelName = "info"
     repeat: Annotated[int, Field(ge=1, le=100_000)] = Field(
         default=1,
         description="Load-test aid: above 1, one pre-built frame is delivered that many times to this "
         "node's subscribers, bypassing the bus and storage.",
     )
+
+
+def requested_levels(level: str | None) -> list[str]:
+    """The levels of a `level=ERROR,WARNING` filter, in capitals; an unknown one is a 400."""
+    levels = [part.strip().upper() for part in (level or "").split(",") if part.strip()]
+    unknown = [name for name in levels if name not in LEVELS]
+    if unknown:
+        raise InvalidFields(
+            [FieldProblem("level", "field_unknown_level", {"value": unknown[0], "levels": ",".join(LEVELS)})]
+        )
+    return levels
 
 
 def _hub(request: Request | WebSocket) -> LogHub:
@@ -211,12 +228,12 @@ async def script_log_lines(
     principal: PrincipalDep,
     level: Annotated[str | None, Query(description="comma-separated levels, e.g. ERROR,WARNING")] = None,
     keyword: Annotated[str | None, Query(max_length=200)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    cursor: int | None = None,
+    cursor: SeqNumber | None = None,
 ) -> Body:
-    levels = [part.strip().upper() for part in (level or "").split(",") if part.strip()]
+    levels = requested_levels(level)
     service = LogQueryService(session, principal.scope)
     lines, next_cursor = await service.page(
         script_id, levels, keyword, naive_utc(since), naive_utc(until), limit, cursor
@@ -251,12 +268,18 @@ async def download_logs(script_id: str, request: Request, principal: PrincipalDe
             if cursor is None:
                 return
 
-    filename = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in script_id) + ".log"
     return StreamingResponse(
         lines(),
         media_type="text/plain; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": attachment(script_id + ".log")},
     )
+
+
+def attachment(filename: str) -> str:
+    """A `Content-Disposition` for any file name: an ASCII `filename` for old clients and the exact
+    name in RFC 5987's `filename*` (a header carries only Latin-1, so a name is never put there raw)."""
+    fallback = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @socket_router.get("/api/script/ws/test-page", response_class=HTMLResponse, tags=["logs"])

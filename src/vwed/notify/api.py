@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
+from vwed.db.base import RowId
 from vwed.errors import BadRequest
 from vwed.i18n import translate
 from vwed.notify import schemas
@@ -57,20 +58,22 @@ async def create_wecom_app(body: schemas.WecomAppCreate, service: Notify, lang: 
 
 
 @router.put("/wecom-apps/{app_id}", summary="Change a WeCom application")
-async def update_wecom_app(app_id: int, body: schemas.WecomAppUpdate, service: Notify, lang: LangDep) -> Out:
+async def update_wecom_app(
+    app_id: RowId, body: schemas.WecomAppUpdate, service: Notify, lang: LangDep
+) -> Out:
     app = await service.update_wecom_app(app_id, body)
     return ok(service.app_view(app), translate("notify_app_updated", lang, name=app.app_name))
 
 
 @router.delete("/wecom-apps/{app_id}", summary="Delete a WeCom application")
-async def delete_wecom_app(app_id: int, service: Notify, lang: LangDep) -> Out:
+async def delete_wecom_app(app_id: RowId, service: Notify, lang: LangDep) -> Out:
     name = await service.delete_wecom_app(app_id)
     return ok(message=translate("notify_app_deleted", lang, name=name))
 
 
 @router.post("/wecom-apps/{app_id}/test", summary="Send a test message with a WeCom application")
 async def send_wecom_app_test(
-    app_id: int, service: Notify, lang: LangDep, body: Annotated[schemas.AppTest | None, Body()] = None
+    app_id: RowId, service: Notify, lang: LangDep, body: Annotated[schemas.AppTest | None, Body()] = None
 ) -> Out:
     return _tested(await service.test_wecom_app(app_id, body or schemas.AppTest()), lang)
 
@@ -79,7 +82,7 @@ async def send_wecom_app_test(
 async def list_deliveries(
     service: Notify,
     trace_id: str | None = None,
-    channel_id: int | None = None,
+    channel_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Out:
     rows = await service.deliveries(trace_id, channel_id, limit)
@@ -108,7 +111,9 @@ async def create_channel(body: schemas.ChannelCreate, service: Notify, lang: Lan
 
 
 @router.put("/{channel_id}", summary="Change a notification channel")
-async def update_channel(channel_id: int, body: schemas.ChannelUpdate, service: Notify, lang: LangDep) -> Out:
+async def update_channel(
+    channel_id: RowId, body: schemas.ChannelUpdate, service: Notify, lang: LangDep
+) -> Out:
     channel = await service.update_channel(channel_id, body)
     return ok(
         service.channel_view(channel), translate("notify_channel_updated", lang, name=channel.channel_name)
@@ -116,13 +121,13 @@ async def update_channel(channel_id: int, body: schemas.ChannelUpdate, service: 
 
 
 @router.delete("/{channel_id}", summary="Delete a notification channel")
-async def delete_channel(channel_id: int, service: Notify, lang: LangDep) -> Out:
+async def delete_channel(channel_id: RowId, service: Notify, lang: LangDep) -> Out:
     name = await service.delete_channel(channel_id)
     return ok(message=translate("notify_channel_deleted", lang, name=name))
 
 
 @router.post("/{channel_id}/test", summary="Send a real test message and report the robot's answer")
 async def send_channel_test(
-    channel_id: int, service: Notify, lang: LangDep, content: Annotated[str | None, Body(embed=True)] = None
+    channel_id: RowId, service: Notify, lang: LangDep, content: Annotated[str | None, Body(embed=True)] = None
 ) -> Out:
     return _tested(await service.test_channel(channel_id, content), lang)

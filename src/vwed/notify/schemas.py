@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from vwed.db.base import iso
+from vwed.db.base import RowId, TenantRef, iso
 from vwed.notify.models import NotifyChannel, NotifyDelivery, WecomApp
 
 ChannelKind = Literal["dingtalk_bot", "wecom_bot", "apprise"]
@@ -22,6 +22,7 @@ class ChannelCreate(BaseModel):
     sign_secret: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=255)
     is_enabled: bool = True
+    tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
 class ChannelUpdate(BaseModel):
@@ -40,13 +41,14 @@ class WecomAppCreate(BaseModel):
 
     app_name: str = Field(min_length=1, max_length=100)
     corp_id: str = Field(min_length=1, max_length=100)
-    agent_id: int
+    agent_id: RowId
     secret: str = Field(min_length=1, max_length=200)
     default_touser: str | None = Field(default=None, max_length=500)
     default_toparty: str | None = Field(default=None, max_length=500)
     api_base: str = Field(default=WECOM_API, min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=255)
     is_enabled: bool = True
+    tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
 class WecomAppUpdate(BaseModel):
@@ -54,7 +56,7 @@ class WecomAppUpdate(BaseModel):
 
     app_name: str | None = Field(default=None, min_length=1, max_length=100)
     corp_id: str | None = Field(default=None, min_length=1, max_length=100)
-    agent_id: int | None = None
+    agent_id: RowId | None = None
     secret: str | None = Field(default=None, max_length=200)
     default_touser: str | None = Field(default=None, max_length=500)
     default_toparty: str | None = Field(default=None, max_length=500)

@@ -216,12 +216,12 @@ class NotifyService:
         return channel
 
     async def create_channel(self, body: ChannelCreate) -> NotifyChannel:
-        """Create a channel owned by the caller's tenant; its signing secret is sealed."""
+        """Create a channel of the caller's tenant (an admin names any); its signing secret is sealed."""
         check_channel_url(self.policy, body.channel_type, body.webhook_url)
         secret = body.sign_secret or None
         if secret is not None and body.channel_type != "dingtalk_bot":
             raise BadRequest("notify_secret_not_allowed")
-        tenant_id = self.scope.tenant_id
+        tenant_id = self.scope.owner_for(body.tenant_id)
         if await self.repo.channel_named(body.channel_name, tenant_id) is not None:
             raise Conflict("notify_channel_exists", name=body.channel_name)
         channel = NotifyChannel(
@@ -305,7 +305,7 @@ class NotifyService:
         validate_url(body.api_base)
         _refuse_literal_address(self.policy, body.api_base)
         app = WecomApp(
-            tenant_id=self.scope.tenant_id,
+            tenant_id=self.scope.owner_for(body.tenant_id),
             app_name=body.app_name,
             corp_id=body.corp_id,
             agent_id=body.agent_id,

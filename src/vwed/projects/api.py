@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, UploadFile
 
+from vwed.db.base import RowId
 from vwed.i18n import translate
 from vwed.projects import schemas
 from vwed.projects.service import ProjectService, check_syntax, syntax_result
@@ -41,26 +42,26 @@ async def list_projects(service: Projects, status: Literal["active", "archived",
 
 
 @router.get("/projects/{project_id}", summary="Get a project")
-async def get_project(project_id: int, service: Projects) -> Body:
+async def get_project(project_id: RowId, service: Projects) -> Body:
     return ok(schemas.project_out(await service.get_project(project_id)))
 
 
 @router.put("/projects/{project_id}", summary="Rename, describe, archive or re-activate a project")
 async def update_project(
-    project_id: int, body: schemas.ProjectUpdate, service: Projects, lang: LangDep
+    project_id: RowId, body: schemas.ProjectUpdate, service: Projects, lang: LangDep
 ) -> Body:
     project = await service.update_project(project_id, body)
     return ok(schemas.project_out(project), translate("project_updated", lang, name=project.project_name))
 
 
 @router.delete("/projects/{project_id}", summary="Archive a project (nothing is deleted)")
-async def archive_project(project_id: int, service: Projects, lang: LangDep) -> Body:
+async def archive_project(project_id: RowId, service: Projects, lang: LangDep) -> Body:
     project = await service.archive_project(project_id)
     return ok(schemas.project_out(project), translate("project_archived", lang, name=project.project_name))
 
 
 @router.get("/projects/{project_id}/files", summary="List a project's files")
-async def list_project_files(project_id: int, service: Projects, include_content: bool = False) -> Body:
+async def list_project_files(project_id: RowId, service: Projects, include_content: bool = False) -> Body:
     project, files = await service.list_files(project_id)
     return ok(
         {
@@ -77,7 +78,7 @@ async def list_project_files(project_id: int, service: Projects, include_content
 async def search_files(
     service: Projects,
     keyword: Annotated[str, Query(min_length=1, max_length=200)],
-    project_id: int | None = None,
+    project_id: RowId | None = None,
     file_type: str | None = None,
     has_boot: bool | None = None,
 ) -> Body:
@@ -92,24 +93,24 @@ async def create_file(body: schemas.FileCreate, service: Projects, lang: LangDep
 
 
 @router.get("/files/{file_id}", summary="Get a file with its content")
-async def get_file(file_id: int, service: Projects) -> Body:
+async def get_file(file_id: RowId, service: Projects) -> Body:
     return ok(schemas.file_detail(await service.get_file(file_id)))
 
 
 @router.put("/files/{file_id}", summary="Save new content (previous content kept as a version and .bak)")
-async def update_file(file_id: int, body: schemas.FileUpdate, service: Projects, lang: LangDep) -> Body:
+async def update_file(file_id: RowId, body: schemas.FileUpdate, service: Projects, lang: LangDep) -> Body:
     file, backup = await service.update_file(file_id, body.content, body.updated_by)
     return ok(schemas.file_saved(file, backup), translate("file_updated", lang))
 
 
 @router.delete("/files/{file_id}", summary="Delete a file")
-async def delete_file(file_id: int, service: Projects, lang: LangDep) -> Body:
+async def delete_file(file_id: RowId, service: Projects, lang: LangDep) -> Body:
     name = await service.delete_file(file_id)
     return ok(message=translate("file_deleted", lang, name=name))
 
 
 @router.get("/files/{file_id}/versions", summary="List the kept versions of a file")
-async def list_versions(file_id: int, service: Projects) -> Body:
+async def list_versions(file_id: RowId, service: Projects) -> Body:
     file, versions = await service.versions(file_id)
     return ok(
         {
@@ -121,7 +122,7 @@ async def list_versions(file_id: int, service: Projects) -> Body:
 
 
 @router.get("/files/{file_id}/versions/{version}", summary="Get one version of a file")
-async def get_version(file_id: int, version: int, service: Projects) -> Body:
+async def get_version(file_id: RowId, version: RowId, service: Projects) -> Body:
     kept = await service.version(file_id, version)
     return ok({"file_id": file_id, **schemas.version_out(kept, include_content=True)})
 
@@ -129,7 +130,7 @@ async def get_version(file_id: int, version: int, service: Projects) -> Body:
 @router.post(
     "/files/{file_id}/versions/{version}/restore", summary="Restore a version as the current content"
 )
-async def restore_version(file_id: int, version: int, service: Projects, lang: LangDep) -> Body:
+async def restore_version(file_id: RowId, version: RowId, service: Projects, lang: LangDep) -> Body:
     file, backup = await service.restore(file_id, version, None)
     return ok(
         schemas.file_saved(file, backup),
@@ -147,7 +148,7 @@ async def validate_syntax(body: schemas.SyntaxCheck, service: Projects, lang: La
 
 @router.post("/upload", summary="Create a file from an uploaded .py file")
 async def upload_file(
-    project_id: Annotated[int, Form()],
+    project_id: Annotated[RowId, Form()],
     file: UploadFile,
     service: Projects,
     settings: SettingsDep,

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from vwed.db.base import iso
+from vwed.db.base import RowId, TenantRef, iso
 from vwed.projects.models import FileVersion, Project, ScriptFile
 
 ProjectStatus = Literal["active", "archived"]
@@ -73,6 +73,7 @@ class ProjectCreate(_Input):
     project_name: Name100
     description: Annotated[str | None, Field(default=None, max_length=10_000)]
     created_by: Author
+    tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
 class ProjectUpdate(_Input):
@@ -86,7 +87,7 @@ class ProjectUpdate(_Input):
 class FileCreate(_Input):
     """Body of `POST /api/script/files`."""
 
-    project_id: int
+    project_id: RowId
     file_name: FileName
     file_path: FilePath
     content: str = ""

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from vwed.db.base import PageNumber, RowId
 from vwed.errors import Forbidden, Unavailable
 from vwed.i18n import translate
 from vwed.scheduler import schemas
@@ -34,7 +35,7 @@ def task_scripts(request: Request) -> TaskScripts:
 Tasks = Annotated[TaskService, Depends(task_service)]
 Scripts = Annotated[TaskScripts, Depends(task_scripts)]
 Body = dict[str, Any]
-Page = Annotated[int, Query(ge=1)]
+Page = Annotated[PageNumber, Query()]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 RunStatus = Literal["queued", "running", "success", "failed", "skipped", "missed"]
 
@@ -49,7 +50,7 @@ async def get_sdk_docs() -> Body:
 
 @router.post("/test-script", summary="Run a script once in the sandbox without saving it")
 async def test_script(body: schemas.TestScript, scripts: Scripts, principal: PrincipalDep) -> Body:
-    tenant_id = body.tenant_id if principal.is_admin else principal.tenant_id
+    tenant_id = principal.scope.owner_for(body.tenant_id)
     answer = await scripts.test_script(
         source=body.script_content,
         params=body.input_params or {},
@@ -107,25 +108,25 @@ async def create_task(body: schemas.TaskCreate, service: Tasks, lang: LangDep) -
 
 
 @router.get("/{task_id}", summary="Get a task")
-async def get_task(task_id: int, service: Tasks) -> Body:
+async def get_task(task_id: RowId, service: Tasks) -> Body:
     return ok(schemas.task_out(await service.get(task_id)))
 
 
 @router.put("/{task_id}", summary="Update a task (a changed schedule moves next_run_at)")
-async def update_task(task_id: int, body: schemas.TaskUpdate, service: Tasks, lang: LangDep) -> Body:
+async def update_task(task_id: RowId, body: schemas.TaskUpdate, service: Tasks, lang: LangDep) -> Body:
     task = await service.update(task_id, body)
     return ok(schemas.task_out(task), translate("task_updated", lang, name=task.task_name))
 
 
 @router.delete("/{task_id}", summary="Delete a task and its queued runs")
-async def delete_task(task_id: int, service: Tasks, lang: LangDep) -> Body:
+async def delete_task(task_id: RowId, service: Tasks, lang: LangDep) -> Body:
     name = await service.delete(task_id)
     return ok(message=translate("task_deleted", lang, name=name))
 
 
 @router.post("/{task_id}/toggle", summary="Enable or disable a task")
 async def toggle_task(
-    task_id: int, service: Tasks, lang: LangDep, body: schemas.ToggleBody | None = None
+    task_id: RowId, service: Tasks, lang: LangDep, body: schemas.ToggleBody | None = None
 ) -> Body:
     task = await service.toggle(task_id, body.is_enabled if body else None)
     key = "task_enabled" if task.is_enabled else "task_disabled"
@@ -136,7 +137,7 @@ async def toggle_task(
     "/{task_id}/run", summary="Run now (optional `params` override input_params); answers the trace_id"
 )
 async def run_task(
-    task_id: int, service: Tasks, lang: LangDep, body: schemas.RunNowBody | None = None
+    task_id: RowId, service: Tasks, lang: LangDep, body: schemas.RunNowBody | None = None
 ) -> Body:
     run = await service.run_now(task_id, body.params if body else None)
     return ok(
@@ -146,7 +147,7 @@ async def run_task(
 
 @router.get("/{task_id}/logs", summary="Run logs of a task (paginated, status filter)")
 async def task_logs(
-    task_id: int, service: Tasks, status: RunStatus | None = None, page: Page = 1, page_size: PageSize = 20
+    task_id: RowId, service: Tasks, status: RunStatus | None = None, page: Page = 1, page_size: PageSize = 20
 ) -> Body:
     logs, total = await service.logs(task_id, status, page, page_size)
     items = [schemas.log_out(entry) for entry in logs]
@@ -154,5 +155,5 @@ async def task_logs(
 
 
 @router.get("/{task_id}/next-runs", summary="The task's next fire times in its timezone")
-async def next_runs(task_id: int, service: Tasks, count: Annotated[int, Query(ge=1, le=100)] = 5) -> Body:
+async def next_runs(task_id: RowId, service: Tasks, count: Annotated[int, Query(ge=1, le=100)] = 5) -> Body:
     return ok(await service.next_runs(task_id, count))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+from annotated_types import MaxLen
 from pydantic import BaseModel, ConfigDict, Field
 
-from vwed.db.base import iso
+from vwed.db.base import Moment, RowId, TenantRef, iso
 from vwed.scheduler.models import ScheduledTask, TaskLog
 from vwed.scheduler.schedule import parse_schedule
 
@@ -38,12 +39,12 @@ class TaskCreate(_Input):
     retry_interval: Annotated[int, Field(ge=1, le=86_400)] = 60
     alert_on_failure: bool = False
     alert_webhook: Url
-    notify_channels: list[int] | None = None
-    notify_wecom_app_id: int | None = None
+    notify_channels: Annotated[list[RowId], MaxLen(50)] | None = None
+    notify_wecom_app_id: RowId | None = None
     is_enabled: bool = True
     overlap_policy: OverlapPolicy = "skip"
     timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
-    tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
+    tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
 class TaskUpdate(_Input):
@@ -64,8 +65,8 @@ class TaskUpdate(_Input):
     retry_interval: Annotated[int | None, Field(default=None, ge=1, le=86_400)]
     alert_on_failure: bool | None = None
     alert_webhook: Url
-    notify_channels: list[int] | None = None
-    notify_wecom_app_id: int | None = None
+    notify_channels: Annotated[list[RowId], MaxLen(50)] | None = None
+    notify_wecom_app_id: RowId | None = None
     is_enabled: bool | None = None
     overlap_policy: OverlapPolicy | None = None
     timeout_seconds: Annotated[int | None, Field(default=None, ge=1, le=3600)]
@@ -78,7 +79,7 @@ class SchedulePreview(_Input):
     cron_expression: Annotated[str | None, Field(default=None, max_length=100)]
     time_points: list[Annotated[str, Field(max_length=8)]] | None = None
     timezone: Annotated[str | None, Field(default=None, max_length=50)]
-    after: datetime | None = None
+    after: Moment | None = None
     count: Annotated[int, Field(ge=1, le=100)] = 5
 
 
@@ -94,11 +95,11 @@ class TestScript(_Input):
     script_content: Annotated[str, Field(min_length=1)]
     input_params: dict[str, Any] | None = None
     script_deps: str | None = None
-    tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
+    tenant_id: TenantRef = Field(default=None, description="Run as this tenant; only admins name one")
     timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
     send: bool = False
-    notify_channels: list[int] | None = None
-    notify_wecom_app_id: int | None = None
+    notify_channels: Annotated[list[RowId], MaxLen(50)] | None = None
+    notify_wecom_app_id: RowId | None = None
 
 
 class ToggleBody(_Input):
@@ -132,7 +133,7 @@ def task_out(task: ScheduledTask) -> dict[str, Any]:
         "is_enabled": task.is_enabled,
         "overlap_policy": task.overlap_policy,
         "timeout_seconds": task.timeout_seconds,
-        "next_run_at": utc_iso(next_run_of(task)),
+        "next_run_at": iso(next_run_of(task)),
         "last_run_at": iso(task.last_run_at),
         "last_run_status": task.last_run_status,
         "last_run_message": task.last_run_message,
@@ -164,11 +165,6 @@ def next_run_of(task: ScheduledTask) -> datetime | None:
     schedule = parse_schedule(task.schedule_type, task.cron_expression, task.time_points, task.timezone)
     start = (active or datetime.now(UTC).replace(tzinfo=None)) - timedelta(microseconds=1)
     return schedule.next_after(start.replace(tzinfo=UTC)).replace(tzinfo=None)
-
-
-def utc_iso(value: datetime | None) -> str | None:
-    """A stored UTC timestamp as ISO 8601 with its offset, e.g. `2026-03-29T01:00:00+00:00`."""
-    return value.replace(microsecond=0).isoformat() + "+00:00" if value else None
 
 
 def log_out(log: TaskLog) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vwed.auth.service import Principal
 from vwed.bus import Bus
 from vwed.config import Settings
-from vwed.db.base import TenantScope, utcnow
-from vwed.errors import BadRequest, Forbidden, NotFound
+from vwed.db.base import TenantScope, iso, utcnow
+from vwed.errors import BadRequest, NotFound
 from vwed.i18n import Lang, translate
 from vwed.notify.service import NotifyService
 from vwed.scheduler.engine import CHANGED, RUNS_QUEUED, naive
@@ -77,7 +77,7 @@ def preview(body: SchedulePreview, default_timezone: str, lang: Lang) -> dict[st
         "timezone": schedule.timezone,
         "description": schedule.describe(lang),
         "descriptions": {"zh": schedule.describe("zh"), "en": schedule.describe("en")},
-        "next_runs": [t.isoformat() for t in schedule.upcoming(after, min(body.count, MAX_PREVIEW))],
+        "next_runs": [iso(t) for t in schedule.upcoming(after, min(body.count, MAX_PREVIEW))],
     }
 
 
@@ -121,11 +121,7 @@ class TaskService:
     async def create(self, body: TaskCreate) -> ScheduledTask:
         """Validate and store a task; an enabled task gets its first `next_run_at`."""
         values = body.model_dump()
-        tenant_id = values.pop("tenant_id")
-        if not self.principal.is_admin:
-            if tenant_id not in (None, self.principal.tenant_id):
-                raise Forbidden("task_tenant_forbidden")
-            tenant_id = self.principal.tenant_id
+        tenant_id = self.principal.scope.owner_for(values.pop("tenant_id"))
         schedule = _schedule_of(values, self.settings.default_timezone)
         _check_execution(values)
         task = ScheduledTask(**values, tenant_id=tenant_id)
@@ -222,7 +218,7 @@ class TaskService:
             "timezone": schedule.timezone,
             "is_enabled": task.is_enabled,
             "descriptions": {"zh": schedule.describe("zh"), "en": schedule.describe("en")},
-            "next_runs": [t.isoformat() for t in times],
+            "next_runs": [iso(t) for t in times],
         }
 
     def _values(self, task: ScheduledTask) -> dict[str, Any]:
@@ -290,7 +286,7 @@ class RunReporter:
             "status": status,
             "error": error,
             "tenant_id": task["tenant_id"],
-            "finished_at": finished_at.isoformat() + "Z",
+            "finished_at": iso(finished_at),
         }
         await self.bus.publish(f"event.{kind}", event)
         if not outcome.ok and task["alert_on_failure"] and task["alert_webhook"]:

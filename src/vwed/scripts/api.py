@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Annotated, Any
 
@@ -9,11 +10,11 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from vwed.errors import NotFound, PayloadTooLarge, VwedError
+from vwed.errors import NotFound, VwedError
 from vwed.i18n import negotiate, translate
 from vwed.scripts import schemas
-from vwed.scripts.service import MethodNotAllowed, ScriptSupervisor
-from vwed.web.deps import LangDep, PrincipalDep, SessionDep, ok
+from vwed.scripts.service import MethodNotAllowed, ScriptCallError, ScriptSupervisor
+from vwed.web.deps import LangDep, PrincipalDep, SessionDep, json_body, ok
 
 router = APIRouter(prefix="/api/script", tags=["script services"])
 custom = APIRouter(tags=["custom routes (registered by scripts)"])
@@ -109,8 +110,20 @@ async def integration_functions(
 
 
 def json_response(value: Any, status: int = 200) -> Response:
-    """`value` as JSON; anything JSON cannot carry becomes its `str()`."""
-    return Response(orjson.dumps(value, default=str), status_code=status, media_type="application/json")
+    """`value` as JSON; anything JSON cannot carry becomes its `str()`.
+
+    orjson is fast but stops at 254 levels and 64-bit integers; what a script returns may exceed both,
+    so such a value is encoded by the standard library instead, and one too deep even for that is the
+    script's error.
+    """
+    try:
+        body = orjson.dumps(value, default=str)
+    except TypeError:
+        try:
+            body = json.dumps(value, default=str, ensure_ascii=False).encode()
+        except (RecursionError, ValueError) as exc:
+            raise ScriptCallError("call_failed", error=f"{type(exc).__name__}: {exc}") from None
+    return Response(body, status_code=status, media_type="application/json")
 
 
 def query_params(request: Request) -> dict[str, Any]:
@@ -122,34 +135,25 @@ def query_params(request: Request) -> dict[str, Any]:
     return out
 
 
-async def request_body(request: Request, limit: int) -> Any:
-    """The body as a handler sees it: JSON decoded, a form as a dict, other text as a string."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(size=int(declared), limit=limit)
+async def request_body(request: Request) -> Any:
+    """The body as a handler sees it: JSON decoded, a form as a dict, other text as a string.
+
+    Its size and, for JSON, its depth and numbers were checked at the boundary (`vwed.web.boundary`),
+    which also parsed the JSON already.
+    """
+    found, value = json_body(request)
+    if found:
+        return value
     raw = await request.body()
-    if len(raw) > limit:
-        raise PayloadTooLarge(size=len(raw), limit=limit)
     if not raw:
         return {}
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type in FORM_TYPES:
         form = await request.form()
         return {key: value if isinstance(value, str) else value.filename for key, value in form.items()}
-    text = raw.decode("utf-8", "replace")
-    if content_type == "application/json" or content_type.endswith("+json"):
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return text
-    return text
+    return raw.decode("utf-8", "replace")
 
 
-@custom.api_route(
-    "/api/custom/{path:path}",
-    methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
-    summary="A route registered by a running script (VWED.api)",
-)
 async def custom_route(
     path: str, request: Request, supervisor: Supervisor, principal: PrincipalDep
 ) -> Response:
@@ -167,7 +171,7 @@ async def custom_route(
         "path": full_path,
         "query_params": query_params(request),
         "path_params": path_params,
-        "body": await request_body(request, supervisor.settings.max_upload_bytes),
+        "body": await request_body(request),
         "headers": {k: v for k, v in request.headers.items() if k.lower() not in PRIVATE_HEADERS},
         "client": request.client.host if request.client else None,
     }
@@ -176,3 +180,14 @@ async def custom_route(
     if isinstance(result.value, str):
         return PlainTextResponse(result.value, status_code=status)
     return json_response(result.value, status)
+
+
+# One operation per method, so each has its own operation id in the OpenAPI schema.
+for _method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+    custom.add_api_route(
+        "/api/custom/{path:path}",
+        custom_route,
+        methods=[_method],
+        name=f"custom_route_{_method.lower()}",
+        summary=f"A {_method} route registered by a running script (VWED.api)",
+    )

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vwed.auth.service import Principal
 from vwed.bus import Bus, Subscription
 from vwed.config import Settings
-from vwed.db.base import TenantScope, iso, utcnow
+from vwed.db.base import TenantScope, from_iso, iso, utcnow
 from vwed.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable, VwedError
 from vwed.i18n import translate
 from vwed.projects.models import ScriptFile
@@ -46,8 +46,17 @@ log = logging.getLogger("vwed.scripts")
 
 
 def utc_now() -> str:
-    """Now in UTC, ISO 8601 with a `Z`, for messages on the bus."""
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    """Now in the API's one time format, for messages on the bus."""
+    return iso(datetime.now(UTC)) or ""
+
+
+def host_time(value: object) -> str:
+    """A time a script process sent (in whatever ISO form it chose) in the API's one format; now if
+    it sent none or a malformed one."""
+    moment = from_iso(value)
+    if moment is None:
+        return utc_now()
+    return iso(moment) or ""
 
 
 SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
@@ -412,7 +421,11 @@ class ScriptSupervisor:
                 for event, items in registry.listeners.items()
                 if any(item.script_id in mine for item in items)
             },
-            "timers": {key: timer for key, timer in registry.timers.items() if timer["script_id"] in mine},
+            "timers": {
+                key: {**timer, "registered_at": host_time(timer.get("registered_at"))}
+                for key, timer in registry.timers.items()
+                if timer["script_id"] in mine
+            },
             "active_scripts": {
                 s.script_id: {
                     "script_path": s.script_path,
@@ -468,7 +481,7 @@ class ScriptSupervisor:
             {
                 "level": message.get("level", "INFO"),
                 "message": message.get("message", ""),
-                "timestamp": message.get("ts") or utc_now(),
+                "timestamp": host_time(message.get("ts")),
                 "data": message.get("data") or {},
                 "source": message.get("source") or "log",
             },
@@ -692,16 +705,17 @@ class ScriptSupervisor:
 
 
 def boot_error(failure: BootFailed) -> VwedError:
-    """The seed's error for a script that could not start."""
+    """The seed's error for a script that could not start: the script's own fault (it does not load,
+    has no `boot()`, `boot()` raised or hung) is a 400 with its error; a process that died is a 500."""
     if failure.kind == "load":
         return BadRequest("script_load_failed", error=failure.error)
     if failure.kind == "no_boot":
         return BadRequest("script_no_boot")
     if failure.kind == "timeout":
-        return VwedError("script_boot_timeout", seconds=failure.error)
+        return BadRequest("script_boot_timeout", seconds=failure.error)
     if failure.kind == "exited":
         return VwedError("script_exited", reason=failure.error)
-    return VwedError("script_boot_failed", error=failure.error)
+    return BadRequest("script_boot_failed", error=failure.error)
 
 
 def raise_for(result: CallResult, timeout: float, state: ServiceState) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from vwed.db.base import RowId
 from vwed.i18n import translate
 from vwed.secrets import schemas
 from vwed.secrets.service import SecretService
@@ -35,12 +36,14 @@ async def create_secret(body: schemas.SecretCreate, service: Secrets, lang: Lang
 
 
 @router.put("/{secret_id}", summary="Replace a secret's value or description")
-async def update_secret(secret_id: int, body: schemas.SecretUpdate, service: Secrets, lang: LangDep) -> Body:
+async def update_secret(
+    secret_id: RowId, body: schemas.SecretUpdate, service: Secrets, lang: LangDep
+) -> Body:
     secret = await service.update(secret_id, body)
     return ok(schemas.secret_out(secret), translate("secret_updated", lang, name=secret.secret_key))
 
 
 @router.delete("/{secret_id}", summary="Delete a secret")
-async def delete_secret(secret_id: int, service: Secrets, lang: LangDep) -> Body:
+async def delete_secret(secret_id: RowId, service: Secrets, lang: LangDep) -> Body:
     key = await service.delete(secret_id)
     return ok(message=translate("secret_deleted", lang, name=key))

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vwed.db.base import iso
+from vwed.db.base import TenantRef, iso
 from vwed.secrets.models import Secret
 
 Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")]
@@ -19,7 +19,7 @@ class SecretCreate(BaseModel):
     key: Key
     value: Annotated[str, Field(min_length=1, max_length=10_000)]
     description: Annotated[str | None, Field(default=None, max_length=255)]
-    tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
+    tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
 class SecretUpdate(BaseModel):

@@ -31,6 +31,7 @@ from vwed.sdk.service import TaskScripts
 from vwed.secrets import api as secrets_api
 from vwed.tenants import api as tenants_api
 from vwed.web import errors
+from vwed.web.boundary import RequestBoundary
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
 
 log = logging.getLogger("vwed")
@@ -140,8 +141,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.settings = settings or Settings()
+    app.state.settings = settings = settings or Settings()
     errors.install(app)
+    app.add_middleware(RequestBoundary, settings=settings)
     app.include_router(health)
     authenticated = [Depends(get_principal)]
     app.include_router(projects_api.router, dependencies=authenticated)
