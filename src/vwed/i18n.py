@@ -153,6 +153,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "script_content is required for a script task",
     ),
     "task_bad_url": ("{field} 不是有效的 http(s) 地址: {url}", "{field} is not a valid http(s) URL: {url}"),
+    "task_script_syntax": (
+        "script_content 语法错误: {msg}(第 {line} 行)",
+        "script_content has a syntax error: {msg} (line {line})",
+    ),
     "task_alert_webhook_required": (
         "alert_webhook 不能为空: 开启失败告警时必须填写告警地址",
         "alert_webhook is required when alert_on_failure is on",
@@ -174,6 +178,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schedule_bad_cron": (
         "cron_expression 无效: {value}(支持5段或带秒的6段)",
         "cron_expression is invalid: {value} (5 fields, or 6 with seconds first)",
+    ),
+    "schedule_cron_never": (
+        "cron_expression 永远不会触发: {value}(没有任何月份有这一天)",
+        "cron_expression never fires: {value} (no month has that day)",
     ),
     "schedule_bad_type": ("schedule_type 无效: {value}", "schedule_type is invalid: {value}"),
     "script_runtime_unavailable": (

@@ -215,6 +215,14 @@ class NotifyService:
             raise NotFound("notify_channel_not_found", channel_id=channel_id)
         return channel
 
+    async def has_channel(self, channel_id: int) -> bool:
+        """Whether channel `channel_id` exists in scope."""
+        return await self.repo.channel(channel_id) is not None
+
+    async def has_wecom_app(self, app_id: int) -> bool:
+        """Whether WeCom application `app_id` exists in scope."""
+        return await self.repo.wecom_app(app_id) is not None
+
     async def create_channel(self, body: ChannelCreate) -> NotifyChannel:
         """Create a channel of the caller's tenant (an admin names any); its signing secret is sealed."""
         check_channel_url(self.policy, body.channel_type, body.webhook_url)

@@ -74,6 +74,12 @@ def naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def ceil_second(moment: datetime) -> datetime:
+    """`moment` rounded up to a whole second (the tables store seconds): a wait never comes out short."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
+
+
 @functools.lru_cache(maxsize=4096)
 def _schedule(schedule_type: str, cron: str | None, points: tuple[str, ...], timezone: str) -> Schedule:
     return parse_schedule(schedule_type, cron, points, timezone)
@@ -465,10 +471,8 @@ class RunExecutor(WakeableLoop):
                 message=excerpt(message, 1000),
             )
             if retry:
-                not_before = naive(now + timedelta(seconds=task["retry_interval"]))
-                await queue.queue_retry(
-                    run, not_before.replace(microsecond=0), naive(now).replace(microsecond=0)
-                )
+                not_before = ceil_second(naive(now + timedelta(seconds=task["retry_interval"])))
+                await queue.queue_retry(run, not_before, naive(now).replace(microsecond=0))
             return True
 
         exists: bool = await self.db.run(work)

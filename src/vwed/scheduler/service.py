@@ -17,9 +17,10 @@ from vwed.auth.service import Principal
 from vwed.bus import Bus
 from vwed.config import Settings
 from vwed.db.base import TenantScope, iso, utcnow
-from vwed.errors import BadRequest, NotFound
+from vwed.errors import BadRequest, FieldProblem, InvalidFields, NotFound
 from vwed.i18n import Lang, translate
 from vwed.notify.service import NotifyService
+from vwed.projects.service import check_syntax
 from vwed.scheduler.engine import CHANGED, RUNS_QUEUED, naive
 from vwed.scheduler.models import ScheduledTask, ScheduleTimer, TaskLog
 from vwed.scheduler.repository import TaskRepository
@@ -61,6 +62,19 @@ def _check_execution(values: dict[str, Any]) -> None:
         _check_url("webhook_url", values["webhook_url"])
     elif not (values.get("script_content") or "").strip():
         raise BadRequest("task_script_required")
+    else:
+        report = check_syntax(values["script_content"])
+        if not report.valid:
+            raise InvalidFields(
+                [
+                    FieldProblem(
+                        "script_content", "task_script_syntax", {"msg": report.message, "line": report.line}
+                    )
+                ],
+                "task_script_syntax",
+                msg=report.message,
+                line=report.line,
+            )
     if values.get("alert_on_failure") and not (values.get("alert_webhook") or "").strip():
         raise BadRequest("task_alert_webhook_required")
     _check_url("alert_webhook", values.get("alert_webhook") or None)
@@ -124,6 +138,7 @@ class TaskService:
         tenant_id = self.principal.scope.owner_for(values.pop("tenant_id"))
         schedule = _schedule_of(values, self.settings.default_timezone)
         _check_execution(values)
+        await self._check_targets(values, tenant_id)
         task = ScheduledTask(**values, tenant_id=tenant_id)
         await self._apply_schedule(task, schedule, restart=True)
         self.session.add(task)
@@ -148,6 +163,7 @@ class TaskService:
         values.update(changes)
         schedule = _schedule_of(values, self.settings.default_timezone)
         _check_execution(values)
+        await self._check_targets(values, task.tenant_id)
         reschedule = any(f in changes for f in SCHEDULE_FIELDS) or (
             changes.get("is_enabled") is True and not task.is_enabled
         )
@@ -220,6 +236,20 @@ class TaskService:
             "descriptions": {"zh": schedule.describe("zh"), "en": schedule.describe("en")},
             "next_runs": [iso(t) for t in times],
         }
+
+    async def _check_targets(self, values: dict[str, Any], tenant_id: str | None) -> None:
+        """Every notification channel and the WeCom application must exist for the task's tenant."""
+        notify = NotifyService(self.session, self.settings, TenantScope(tenant_id=tenant_id))
+        problems = [
+            FieldProblem(f"notify_channels[{index}]", "notify_channel_not_found", {"channel_id": channel_id})
+            for index, channel_id in enumerate(values.get("notify_channels") or [])
+            if not await notify.has_channel(channel_id)
+        ]
+        app_id = values.get("notify_wecom_app_id")
+        if app_id is not None and not await notify.has_wecom_app(app_id):
+            problems.append(FieldProblem("notify_wecom_app_id", "notify_app_not_found", {"app_id": app_id}))
+        if problems:
+            raise InvalidFields(problems)
 
     def _values(self, task: ScheduledTask) -> dict[str, Any]:
         return {f: getattr(task, f) for f in SCHEDULE_FIELDS}
