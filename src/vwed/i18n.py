@@ -221,6 +221,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A stored secret cannot be decrypted (was VWED_SECRET_KEY or secret.key changed?)",
     ),
     "notify_invalid_result": ("result 字段 {field} 无效: {reason}", "Invalid result field {field}: {reason}"),
+    "notify_result_unsendable": (
+        "result 无法发送到 {channel_types}: 字段 {field} 无效: {reason}",
+        "The result cannot be sent to {channel_types}: invalid field {field}: {reason}",
+    ),
+    "notify_channel_problem": ("{channel_type}: {reason}", "{channel_type}: {reason}"),
+    "notify_render_failed": ("消息生成失败: {error}", "The message could not be built: {error}"),
+    "notify_deliver_failed": ("推送失败: {error}", "Delivery failed: {error}"),
+    "result_object_list": ("应为对象列表", "Must be a list of objects"),
+    "result_string_list": ("应为字符串列表", "Must be a list of strings"),
+    "result_not_base64": ("不是有效的 base64", "Not valid base64"),
+    "result_empty": ("内容为空", "Empty"),
+    "result_too_big": ("超过 {limit} 字节上限", "Over the limit of {limit} bytes"),
+    "result_msg_type": ("不支持的消息类型 {value}", "Unsupported message type {value}"),
+    "result_card_link": (
+        "模板卡片需要跳转地址: 请填写 url,或 card_action 的 url / appid",
+        "A template card needs a link: give url, or card_action's url / appid",
+    ),
+    "result_jump_url": ("type 为 1 时必须填写 url", "url is required when type is 1"),
+    "result_jump_appid": ("type 为 2 时必须填写 appid", "appid is required when type is 2"),
+    "result_jump_type": (
+        "应为 1 (跳转 url) 或 2 (打开小程序 appid)",
+        "Must be 1 (open url) or 2 (open the mini program appid)",
+    ),
+    "result_feed_pic": (
+        "钉钉 feedCard 的每条链接都需要图片 pic_url",
+        "Every link of a DingTalk feedCard needs a picture (pic_url)",
+    ),
+    "notify_default_title": ("通知", "Notification"),
+    "notify_image_placeholder": ("(图片)", "(image)"),
+    "notify_file_label": ("**文件**: {name}", "**File**: {name}"),
+    "notify_test_title": ("VWED 通知渠道测试", "VWED notification channel test"),
+    "notify_test_text": (
+        "这是一条来自 VWED 的测试消息。\n\n渠道: {name}\n\n时间: {now} UTC",
+        "This is a test message from VWED.\n\nChannel: {name}\n\nTime: {now} UTC",
+    ),
+    "notify_app_test_text": (
+        "{title}\n应用: {name}\n时间: {now} UTC",
+        "{title}\nApplication: {name}\nTime: {now} UTC",
+    ),
     "notify_channel_not_found": (
         "通知渠道不存在: {channel_id}",
         "Notification channel not found: {channel_id}",
@@ -380,7 +419,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task_run_sandbox": ("沙箱启动失败,运行已拒绝: {reason}", "The sandbox could not be set up: {reason}"),
     "task_run_crash": ("脚本进程异常退出: {reason}", "The script process died: {reason}"),
     "task_run_error_line": ("第 {line} 行: {error}", "line {line}: {error}"),
-    "task_result_not_dict": ("result 必须是字典 (dict)", "result must be a dict"),
+    "task_result_not_dict": ("result 必须是字典 (dict),收到 {kind}", "result must be a dict, not {kind}"),
     "task_deps_failed": ("依赖安装失败:\n{log}", "Installing script_deps failed:\n{log}"),
     "task_sandbox_too_weak": (
         "此机器仅有 L0 沙箱,租户脚本默认拒绝运行 (VWED_TASK_ALLOW_L0_FOR_TENANTS)",
@@ -505,10 +544,16 @@ def field_path(loc: Sequence[str | int], root: str = "body") -> str:
     return path or root
 
 
-def field_message(error: Mapping[str, Any], lang: Lang = "zh") -> str:
-    """The message of one pydantic error in `lang`: ours for the types above and our own keys."""
+def field_text(error: Mapping[str, Any]) -> Text:
+    """The message of one pydantic error, to render in any language: ours for the types above and for
+    our own error keys, a generic one otherwise (never pydantic's English)."""
     kind = str(error.get("type", ""))
     key = _PYDANTIC_KEYS.get(kind, kind)
     if key not in MESSAGES:
         key = "field_invalid"
-    return translate(key, lang, **dict(error.get("ctx") or {}))
+    return Text(key, dict(error.get("ctx") or {}))
+
+
+def field_message(error: Mapping[str, Any], lang: Lang = "zh") -> str:
+    """`field_text(error)` rendered in `lang`."""
+    return field_text(error).render(lang)

@@ -331,11 +331,16 @@ class RunReporter:
         app_id = task["notify_wecom_app_id"]
         if not channels and app_id is None:
             return ""
-        async with self.sessions() as session:
-            notify = NotifyService(session, self.settings, TenantScope(tenant_id=task["tenant_id"]))
-            outcomes = await notify.send_result(
-                channels, result, wecom_app_id=app_id, trace_id=run["trace_id"]
-            )
+        try:
+            async with self.sessions() as session:
+                notify = NotifyService(session, self.settings, TenantScope(tenant_id=task["tenant_id"]))
+                outcomes = await notify.send_result(
+                    channels, result, wecom_app_id=app_id, trace_id=run["trace_id"]
+                )
+        except Exception as exc:
+            # The run itself succeeded; a delivery that broke must not leave it `running`.
+            log.exception("delivering the result of task %s failed", task["id"])
+            return "\n" + translate("notify_deliver_failed", "zh", error=type(exc).__name__) + "\n"
         lines = [
             translate(
                 "delivery_line", "zh", target=o.target, state="OK" if o.ok else "FAILED", message=o.message

@@ -117,7 +117,7 @@ class SdkBroker:
                 kind,
                 str(args["url"]),
                 str(args["content"]),
-                str(args.get("title") or "通知"),
+                str(args["title"]) if args.get("title") else None,
                 trace_id=self.who.trace_id,
             )
         return {"ok": outcome.ok, "message": outcome.message}
