@@ -687,15 +687,12 @@ class ScriptSupervisor:
             if state is None or state.process is None:
                 continue
             timeout = listener.timeout or self.settings.script_call_timeout
-            result = await state.process.call("event", listener.handler, data, timeout, f"事件 {event}")
+            label = translate("event_label", event=event)
+            result = await state.process.call("event", listener.handler, data, timeout, label)
             if result.timed_out:
-                self.on_log(
-                    listener.script_id,
-                    {
-                        "level": "ERROR",
-                        "message": f"事件 {event}: " + translate("call_timeout", seconds=timeout),
-                    },
-                )
+                error = translate("call_timeout", seconds=timeout)
+                message = translate("event_call_timeout", event=event, error=error)
+                self.on_log(listener.script_id, {"level": "ERROR", "message": message})
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)

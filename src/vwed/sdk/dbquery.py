@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from vwed.i18n import translate
 from vwed.runtime.service import SdkRefused
 
 NEVER_EXPOSED = frozenset(
@@ -67,11 +68,9 @@ class ReadOnlyQueries:
     async def query(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Rows of `sql` as dicts; `SdkRefused` with the reason for anything not allowed."""
         if not _READING.match(sql):
-            raise SdkRefused(
-                "db_query 只允许只读查询 (SELECT): 不能写入数据库 / read-only: writes are refused"
-            )
+            raise SdkRefused(translate("db_query_read_only", "zh"))
         if not self.tables:
-            raise SdkRefused("db_query: 管理员尚未开放任何表 (VWED_DB_QUERY_TABLES)")
+            raise SdkRefused(translate("db_query_no_tables", "zh"))
         if self.engine.dialect.name == "sqlite":
             return await asyncio.to_thread(self._sqlite, sql, params)
         return await self._server(sql, params)
@@ -111,17 +110,17 @@ class ReadOnlyQueries:
 
     def _reason(self, error: str, denied: list[str]) -> str:
         if "interrupted" in error:
-            return f"db_query 超时 ({self.timeout:g} 秒)"
+            return translate("db_query_timeout", "zh", seconds=f"{self.timeout:g}")
         tables = [t for t in denied if t != "write"]
         if tables:
-            return f"db_query: 表 {tables[0]} 未开放给脚本 (not exposed)"
+            return translate("db_query_not_exposed", "zh", table=tables[0])
         if denied or "readonly" in error.replace(" ", "").lower():
-            return "db_query 只允许只读查询 (SELECT): 不能写入数据库 / read-only: writes are refused"
-        return f"db_query 失败: {error}"
+            return translate("db_query_read_only", "zh")
+        return translate("db_query_failed", "zh", error=error)
 
     def _capped(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(rows) > self.max_rows:
-            raise SdkRefused(f"db_query: 结果超过 {self.max_rows} 行上限,请加 LIMIT (row cap)")
+            raise SdkRefused(translate("db_query_too_many_rows", "zh", limit=self.max_rows))
         return rows
 
     async def _server(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -150,7 +149,7 @@ class ReadOnlyQueries:
                 ).scalar()
                 for table in plan_tables(plan):
                     if table.lower() not in self.tables:
-                        raise SdkRefused(f"db_query: 表 {table} 未开放给脚本 (not exposed)")
+                        raise SdkRefused(translate("db_query_not_exposed", "zh", table=table))
                 result = await conn.execute(text(sql), params)
                 rows = result.mappings().fetchmany(self.max_rows + 1)
             except (DBAPIError, StatementError) as exc:
@@ -159,7 +158,7 @@ class ReadOnlyQueries:
                     raise SdkRefused(self._reason("readonly", ["write"])) from None
                 if "timeout" in message or "max_execution_time" in message or "max_statement_time" in message:
                     raise SdkRefused(self._reason("interrupted", [])) from None
-                raise SdkRefused(f"db_query 失败: {message.splitlines()[0]}") from None
+                raise SdkRefused(translate("db_query_failed", "zh", error=message.splitlines()[0])) from None
             finally:
                 await conn.rollback()
                 if mysql:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vwed.config import Settings
+from vwed.i18n import translate
 
 DONE_MARK = ".vwed-complete"
 LOG_FILE = ".vwed-install.log"
@@ -91,7 +92,8 @@ class DepsCache:
         lock = self.locks.setdefault(digest, asyncio.Lock())
         async with lock:
             if (target / DONE_MARK).exists():
-                return DepsOutcome(True, str(target), f"依赖已安装 (cached): {', '.join(lines)}\n")
+                cached = translate("deps_cached", "zh", requirements=", ".join(lines))
+                return DepsOutcome(True, str(target), cached + "\n")
             return await self._install(target, lines)
 
     async def _install(self, target: Path, lines: list[str]) -> DepsOutcome:
@@ -108,7 +110,9 @@ class DepsCache:
         except TimeoutError:
             process.kill()
             await process.wait()
-            return DepsOutcome(False, None, f"依赖安装超时 ({self.timeout:g} 秒)\n")
+            return DepsOutcome(
+                False, None, translate("deps_timeout", "zh", seconds=f"{self.timeout:g}") + "\n"
+            )
         log = f"$ install {' '.join(lines)}\n{out.decode(errors='replace')}"
         if process.returncode != 0:
             await asyncio.to_thread(shutil.rmtree, target, True)
