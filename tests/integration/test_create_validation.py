@@ -128,3 +128,18 @@ async def test_a_tenant_creates_only_in_its_own_tenant(client: httpx.AsyncClient
             "/api/scheduled-tasks/test-script", json={"script_content": "x = 1", "tenant_id": "t2"}
         )
         assert script.status_code in (400, 503)
+
+
+async def test_ids_of_deleted_tasks_channels_and_secrets_are_never_reused(client: httpx.AsyncClient) -> None:
+    for path, body in (
+        ("/api/scheduled-tasks", TASK),
+        (
+            "/api/notification-channels",
+            {"channel_name": "c", "channel_type": "dingtalk_bot", "webhook_url": ROBOT},
+        ),
+        ("/api/scheduled-tasks/secrets", {"key": "K", "value": "v"}),
+    ):
+        first = (await client.post(path, json=body)).json()["data"]["id"]
+        assert (await client.delete(f"{path}/{first}")).status_code == 200
+        second = (await client.post(path, json=body)).json()["data"]["id"]
+        assert second > first, path

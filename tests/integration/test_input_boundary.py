@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.backends import snapshot
-from tests.integration.scripts_helpers import add_file, start
+from tests.integration.scripts_helpers import add_file, eventually, messages_until, start
 from vwed.config import Settings
 
 HUGE = "99999999999999999999"  # > 2^63
@@ -273,3 +273,47 @@ async def test_deeply_nested_function_args_never_reach_the_script_process(client
     )
     assert deep.status_code == 400
     assert deep.json()["detail"][0]["field"].startswith("function_args.a.a")
+
+
+async def test_a_start_refused_with_409_publishes_nothing_under_its_script_id(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    source = (
+        'def boot():\n    VWED.log.sync_info("booting")\n'
+        '    @VWED.api.get("/same")\n    def same(r):\n        return 1\n'
+    )
+    await add_file(client, source, "a.py")
+    await add_file(client, source, "b.py")
+    lines = await app.state.bus.subscribe("script.log.*")
+    first = (await start(client, "a.py"))["script_id"]
+    refused = await client.post("/api/script/scripts/start", json={"script_path": "b.py"})
+    assert refused.status_code == 409
+    marker = await client.post(
+        "/api/script/ws/broadcast/test", json={"script_id": "marker", "message": "end"}
+    )
+    assert marker.status_code == 200
+    seen = await messages_until(lines, lambda m: m.channel == "script.log.marker")
+    await lines.close()
+    assert {m.channel for m in seen} == {f"script.log.{first}", "script.log.marker"}
+
+
+async def test_a_once_timer_leaves_the_registry_after_it_fired(client: httpx.AsyncClient) -> None:
+    source = (
+        "def boot():\n"
+        "    @VWED.timer.once(delay=0.3)\n"
+        "    def soon():\n"
+        "        VWED.log.sync_info('fired')\n"
+        "    @VWED.timer.interval(60)\n"
+        "    def later():\n"
+        "        pass\n"
+    )
+    await add_file(client, source)
+    started = await start(client, "main.py")
+    assert started["registrations"]["timers"] == 2
+
+    async def timers() -> list[str] | None:
+        status = (await client.get("/api/script/registry/status")).json()["data"]
+        names = [timer["name"] for timer in status["timers"].values()]
+        return names if names == ["later"] else None
+
+    assert await eventually(timers, seconds=5) == ["later"]

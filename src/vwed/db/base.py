@@ -60,6 +60,11 @@ NAMING = {
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
+# Table options of tables whose ids outlive their rows (kept by other rows and by callers): on SQLite,
+# AUTOINCREMENT, so a deleted id is never handed out again (migration 0011).
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 def contains_pattern(keyword: str) -> str:
     """A LIKE pattern matching `keyword` anywhere, its `%`, `_` and `\\` literal (use with `escape="\\"`)."""
     escaped = keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

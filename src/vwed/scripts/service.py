@@ -62,6 +62,8 @@ def host_time(value: object) -> str:
 SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
 PUBLISH_BACKLOG = 10_000
 RESTORE_CONCURRENCY = 8
+# Lines a booting script may log before its start is accepted; more are dropped.
+BOOT_LOG_HOLD = 10_000
 # A service is flagged unresponsive after this many heartbeat intervals without one.
 MISSED_HEARTBEATS = 3
 RESTART_BACKOFF_CAP = 30.0
@@ -176,6 +178,8 @@ class ScriptSupervisor:
             ),
         )
         self.states: dict[str, ServiceState] = {}
+        # Log lines of fresh starts still booting, published only if the start is accepted.
+        self.booting: dict[str, list[dict[str, Any]]] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.outbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(PUBLISH_BACKLOG)
         self.events: Subscription | None = None
@@ -274,7 +278,7 @@ class ScriptSupervisor:
             restart_policy=restart_policy,
             started_at=utcnow(),
         )
-        counts = await self._launch(state)
+        counts = await self._launch(state, fresh=True)
         try:
             await ServiceRepository(session).add(
                 ScriptServiceRecord(
@@ -474,7 +478,12 @@ class ScriptSupervisor:
     # -- process observer -----------------------------------------------------------------------
 
     def on_log(self, script_id: str, message: dict[str, Any]) -> None:
-        """Forward a script's log line to the bus (`script.log.<id>`)."""
+        """Forward a script's log line to the bus (`script.log.<id>`), or hold it while a new start boots."""
+        held = self.booting.get(script_id)
+        if held is not None:
+            if len(held) < BOOT_LOG_HOLD:
+                held.append(message)
+            return
         self._publish_script(
             "log",
             script_id,
@@ -502,6 +511,8 @@ class ScriptSupervisor:
             )
             return
         self.registry.add_one(script_id, kind, entry, iso(utcnow()) or "")
+        if kind == "timers":
+            self._forget_once_timers(script_id, [entry])
 
     def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
         """A script called `VWED.function.call(name, args)`: run it where it is registered."""
@@ -542,33 +553,63 @@ class ScriptSupervisor:
 
     # -- internals ------------------------------------------------------------------------------
 
-    async def _launch(self, state: ServiceState) -> Counts:
-        """Boot `state`'s script, claim its registrations and mark it running (or raise)."""
+    async def _launch(self, state: ServiceState, *, fresh: bool = False) -> Counts:
+        """Boot `state`'s script, claim its registrations and mark it running (or raise).
+
+        A `fresh` start holds back what the script logs while booting until the start is accepted: a
+        start refused (a clash, a failing boot) gives the caller no script id, so nothing may appear
+        under it. Restarts and restores publish at once; their id is known.
+        """
         self._check_sandbox(state.tenant_id)
+        if fresh:
+            self.booting[state.script_id] = []
         try:
-            process, registrations = await self.runtime.launch(
-                state.script_id,
-                state.spec(self.settings.script_heartbeat_seconds),
-                self,
-                self.settings.script_boot_timeout,
-            )
-        except BootFailed as failure:
-            raise boot_error(failure) from None
-        clash = self.registry.clash(state.script_id, registrations)
-        if clash is not None:
-            await process.stop(self.settings.script_stop_grace)
-            self.runtime.cleanup(state.script_id)
-            key = "route_taken" if clash.kind == "route" else "function_taken"
-            raise Conflict(key, name=clash.key, owner=clash.owner)
+            try:
+                process, registrations = await self.runtime.launch(
+                    state.script_id,
+                    state.spec(self.settings.script_heartbeat_seconds),
+                    self,
+                    self.settings.script_boot_timeout,
+                )
+            except BootFailed as failure:
+                raise boot_error(failure) from None
+            clash = self.registry.clash(state.script_id, registrations)
+            if clash is not None:
+                await process.stop(self.settings.script_stop_grace)
+                self.runtime.cleanup(state.script_id)
+                key = "route_taken" if clash.kind == "route" else "function_taken"
+                raise Conflict(key, name=clash.key, owner=clash.owner)
+        finally:
+            held = self.booting.pop(state.script_id, [])
         self.registry.add(state.script_id, registrations, iso(utcnow()) or "")
         state.process = process
         state.status = "running"
         state.message = ""
         state.started_clock = time.monotonic()
         self.states[state.script_id] = state
+        for message in held:
+            self.on_log(state.script_id, message)
         process.go()
+        self._forget_once_timers(state.script_id, registrations.get("timers", []))
         self._status(state, "running", translate("script_running_status"))
         return self.registry.counts(state.script_id)
+
+    def _forget_once_timers(self, script_id: str, timers: list[dict[str, Any]]) -> None:
+        """Drop each one-shot timer from the registry when it fires (its delay after the start signal).
+
+        The child says nothing when a timer has fired, so the host counts the delay itself; an exact
+        "fired" frame from the child would need a runtime change.
+        """
+        loop = asyncio.get_running_loop()
+        for timer in timers:
+            if timer.get("kind") == "once":
+                delay = float(timer.get("delay_seconds") or 0)
+                loop.call_later(delay, self._timer_fired, script_id, str(timer["timer_id"]))
+
+    def _timer_fired(self, script_id: str, timer_id: str) -> None:
+        timer = self.registry.timers.get(timer_id)
+        if timer is not None and timer["script_id"] == script_id:
+            del self.registry.timers[timer_id]
 
     async def _halt(self, state: ServiceState) -> Counts:
         """Stop `state`'s process if it has one and drop its registrations."""
