@@ -21,6 +21,7 @@ from vwed.logs.hub import Connection, LogHub
 from vwed.logs.schemas import LEVELS, normal_level, utc_stamp
 from vwed.logs.service import LogPipeline, LogQueryService, naive_utc
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, ok
+from vwed.web.schemas import Done, answers, with_errors
 
 router = APIRouter(prefix="/api/script", tags=["logs"])
 socket_router = APIRouter()
@@ -32,6 +33,46 @@ LevelName = Annotated[
     BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value),
 ]
 ScriptId = Annotated[str, Field(min_length=1, max_length=160)]
+
+
+class ConnectionInfo(BaseModel):
+    """One WebSocket connection (seed 4.4)."""
+
+    connection_id: str
+    client_id: str
+    client_type: str
+    connected_at: str
+    subscribed_scripts: list[str]
+    pending: int
+    dropped: int
+
+
+class ConnectionsStatus(BaseModel):
+    """Seed 4.4: this node's WebSocket connections."""
+
+    total_connections: int
+    total_script_subscriptions: int
+    connections: list[ConnectionInfo]
+    script_subscriptions: dict[str, int]
+
+
+class StoredLine(BaseModel):
+    """A stored log line."""
+
+    seq: int
+    timestamp: str
+    level: str
+    source: str
+    message: str
+    data: dict[str, Any] | None
+
+
+class LogLinesPage(BaseModel):
+    """A page of a script's stored lines; `next_cursor` fetches the next one."""
+
+    script_id: str
+    logs: list[StoredLine]
+    next_cursor: int | None
 
 
 class BroadcastTest(BaseModel):
@@ -197,12 +238,14 @@ async def _subscribe(
 # -- HTTP -----------------------------------------------------------------------------------------
 
 
-@router.get("/ws/connections/status", summary="WebSocket connections of this node")
+@router.get(
+    "/ws/connections/status", summary="WebSocket connections of this node", **answers(ConnectionsStatus)
+)
 async def connections_status(request: Request) -> Body:
     return ok(_hub(request).status())
 
 
-@router.post("/ws/broadcast/test", summary="Send a test log line to a script's subscribers")
+@router.post("/ws/broadcast/test", summary="Send a test log line to a script's subscribers", **answers(Done))
 async def broadcast_test(
     body: BroadcastTest, request: Request, bus: BusDep, principal: PrincipalDep, lang: LangDep
 ) -> Body:
@@ -221,7 +264,11 @@ async def broadcast_test(
     return ok(message=translate("ws_broadcast_sent", lang, script_id=body.script_id))
 
 
-@router.get("/scripts/{script_id}/logs", summary="Stored log lines of a script, filtered and paged")
+@router.get(
+    "/scripts/{script_id}/logs",
+    summary="Stored log lines of a script, filtered and paged",
+    **answers(LogLinesPage),
+)
 async def script_log_lines(
     script_id: str,
     session: SessionDep,
@@ -252,7 +299,12 @@ async def script_log_lines(
     return ok({"script_id": script_id, "logs": logs, "next_cursor": next_cursor})
 
 
-@router.get("/scripts/{script_id}/logs/download", summary="All stored lines of a script as plain text")
+@router.get(
+    "/scripts/{script_id}/logs/download",
+    summary="All stored lines of a script as plain text",
+    response_class=StreamingResponse,
+    responses=with_errors({"content": {"text/plain": {}}, "description": "One line per log line"}),
+)
 async def download_logs(script_id: str, request: Request, principal: PrincipalDep) -> StreamingResponse:
     sessions = request.app.state.sessions
 
@@ -282,7 +334,12 @@ def attachment(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-@socket_router.get("/api/script/ws/test-page", response_class=HTMLResponse, tags=["logs"])
+@socket_router.get(
+    "/api/script/ws/test-page",
+    response_class=HTMLResponse,
+    tags=["logs"],
+    responses=with_errors({"content": {"text/html": {}}, "description": "The test page"}),
+)
 async def ws_test_page(request: Request, token: str | None = None) -> HTMLResponse:
     """A working test client. Needs the token like every `/api/*` call, as header or `?token=`."""
     await _principal_of(request, token)

@@ -131,3 +131,87 @@ def delivery_out(row: NotifyDelivery) -> dict[str, Any]:
         "tenant_id": row.tenant_id,
         "created_at": iso(row.created_at),
     }
+
+
+# -- answers --------------------------------------------------------------------------------------
+
+
+class ChannelOut(BaseModel):
+    """A channel as the API shows it (URL token and signing secret masked)."""
+
+    id: int
+    tenant_id: str | None
+    channel_name: str
+    channel_type: str
+    webhook_url: str
+    sign_secret: str | None
+    has_sign_secret: bool
+    description: str | None
+    is_enabled: bool
+    created_at: str | None
+    updated_at: str | None
+
+
+class WecomAppOut(BaseModel):
+    """A WeCom application as the API shows it (secret masked)."""
+
+    id: int
+    tenant_id: str | None
+    app_name: str
+    corp_id: str
+    agent_id: int
+    secret: str
+    default_touser: str | None
+    default_toparty: str | None
+    api_base: str
+    description: str | None
+    is_enabled: bool
+    created_at: str | None
+    updated_at: str | None
+
+
+class DeliveryOut(BaseModel):
+    """One recorded delivery."""
+
+    id: int
+    channel_id: int | None
+    wecom_app_id: int | None
+    target: str
+    channel_type: str
+    msg_type: str
+    converted_from: str | None
+    status: str
+    attempts: int
+    response: str | None
+    trace_id: str | None
+    tenant_id: str | None
+    created_at: str | None
+
+
+class Outcome(BaseModel):
+    """What a test message did."""
+
+    target: str
+    channel_type: str
+    ok: bool
+    message: str
+    converted_from: str | None
+
+
+class Render(BaseModel):
+    """What one kind of channel receives: its msgtype, the format it was converted from, the payload."""
+
+    msg_type: str
+    converted_from: str | None
+    payload: dict[str, Any] | None = None
+    title: str | None = None
+    body: str | None = None
+
+
+class Renders(BaseModel):
+    """A `result` as each kind of channel receives it."""
+
+    dingtalk_bot: Render
+    wecom_bot: Render
+    wecom_app: Render
+    apprise: Render

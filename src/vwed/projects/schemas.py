@@ -245,3 +245,171 @@ def version_out(version: FileVersion, include_content: bool = False) -> dict[str
     if include_content:
         out["content"] = version.content
     return out
+
+
+# -- answers (OpenAPI types of the dicts above) ----------------------------------------------------
+
+
+class ProjectOut(BaseModel):
+    """A project (seed 1.1, 1.2)."""
+
+    id: int
+    project_name: str
+    project_path: str
+    description: str | None
+    status: str
+    created_by: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class ProjectBrief(BaseModel):
+    """The project header of a file listing."""
+
+    id: int
+    project_name: str
+    project_path: str
+
+
+class FileListed(BaseModel):
+    """A file in a project's listing; `content` only when asked for (seed 1.3)."""
+
+    id: int
+    file_name: str
+    file_path: str
+    file_type: str
+    size: int
+    has_boot_function: bool
+    status: str
+    created_at: str | None
+    content: str | None = None
+
+
+class ProjectFiles(BaseModel):
+    """A project with its files."""
+
+    project: ProjectBrief
+    files: list[FileListed]
+
+
+class FileCreated(BaseModel):
+    """A new file with its content (seed 2.1)."""
+
+    id: int
+    project_id: int
+    file_name: str
+    file_path: str
+    file_type: str
+    content: str
+    size: int
+    has_boot_function: bool
+    status: str
+    created_by: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class FileMeta(BaseModel):
+    """A file's metadata (seed 2.2)."""
+
+    id: int
+    project_id: int
+    file_name: str
+    file_path: str
+    file_type: str
+    size: int
+    has_boot_function: bool
+    status: str
+    created_at: str | None
+    updated_at: str | None
+
+
+class FileDetail(BaseModel):
+    """A file's metadata next to its content (seed 2.2)."""
+
+    file: FileMeta
+    content: str
+
+
+class FileState(BaseModel):
+    """A file after a save or restore."""
+
+    id: int
+    project_id: int
+    file_name: str
+    file_path: str
+    content: str
+    size: int
+    has_boot_function: bool
+    updated_at: str | None
+
+
+class FileSaved(BaseModel):
+    """The answer to an update or restore (seed 2.3)."""
+
+    file: FileState
+    backup_path: str | None
+
+
+class FileFound(BaseModel):
+    """A search hit (seed 2.5)."""
+
+    id: int
+    file_name: str
+    file_path: str
+    project_name: str
+    file_type: str
+    has_boot_function: bool
+    created_at: str | None
+
+
+class SearchResult(BaseModel):
+    """Search hits and their count."""
+
+    files: list[FileFound]
+    count: int
+
+
+class FileUploaded(BaseModel):
+    """The answer to an upload (seed 2.7)."""
+
+    id: int
+    file_name: str
+    file_path: str
+    size: int
+    has_boot_function: bool
+    created_at: str | None
+
+
+class VersionOut(BaseModel):
+    """One kept version; `content` only for a single version."""
+
+    version: int
+    size: int
+    created_by: str | None
+    created_at: str | None
+    content: str | None = None
+
+
+class VersionList(BaseModel):
+    """A file's kept versions, newest first."""
+
+    file_id: int
+    current_version: int
+    versions: list[VersionOut]
+
+
+class VersionDetail(VersionOut):
+    """One version of a file with its content."""
+
+    file_id: int
+
+
+class SyntaxAnswer(BaseModel):
+    """Seed 2.6: `valid` and `message`, or `valid`, `error`, `line` and `offset`."""
+
+    valid: bool
+    message: str | None = None
+    error: str | None = None
+    line: int | None = None
+    offset: int | None = None

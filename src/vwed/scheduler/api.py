@@ -13,6 +13,7 @@ from vwed.scheduler import schemas
 from vwed.scheduler.service import TaskService, preview
 from vwed.sdk.service import NEVER_EXPOSED, TaskScripts, exposed_tables, sdk_docs
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, SettingsDep, ok
+from vwed.web.schemas import Done, answers
 
 router = APIRouter(prefix="/api/scheduled-tasks", tags=["scheduled tasks"])
 
@@ -43,12 +44,20 @@ RunStatus = Literal["queued", "running", "success", "failed", "skipped", "missed
 # -- static paths (before /{task_id}) ---------------------------------------------------------------
 
 
-@router.get("/sdk-docs", summary="The script SDK (zh and en): functions, variables, modules, result formats")
+@router.get(
+    "/sdk-docs",
+    summary="The script SDK (zh and en): functions, variables, modules, result formats",
+    **answers(dict[str, Any]),
+)
 async def get_sdk_docs() -> Body:
     return ok(sdk_docs())
 
 
-@router.post("/test-script", summary="Run a script once in the sandbox without saving it")
+@router.post(
+    "/test-script",
+    summary="Run a script once in the sandbox without saving it",
+    **answers(schemas.ScriptTrial, 404, 503),
+)
 async def test_script(body: schemas.TestScript, scripts: Scripts, principal: PrincipalDep) -> Body:
     tenant_id = principal.scope.owner_for(body.tenant_id)
     answer = await scripts.test_script(
@@ -64,19 +73,29 @@ async def test_script(body: schemas.TestScript, scripts: Scripts, principal: Pri
     return ok(answer)
 
 
-@router.get("/db-tables", summary="Tables scripts may read with db_query (VWED_DB_QUERY_TABLES; admins)")
+@router.get(
+    "/db-tables",
+    summary="Tables scripts may read with db_query (VWED_DB_QUERY_TABLES; admins)",
+    **answers(schemas.DbTables, 403),
+)
 async def db_tables(settings: SettingsDep, principal: PrincipalDep) -> Body:
     if not principal.is_admin:
         raise Forbidden("tenant_admin_only")
     return ok({"exposed": sorted(exposed_tables(settings.db_query_tables)), "never": sorted(NEVER_EXPOSED)})
 
 
-@router.post("/schedule-preview", summary="Next fire times and a description of an unsaved schedule")
+@router.post(
+    "/schedule-preview",
+    summary="Next fire times and a description of an unsaved schedule",
+    **answers(schemas.Preview),
+)
 async def schedule_preview(body: schemas.SchedulePreview, settings: SettingsDep, lang: LangDep) -> Body:
     return ok(preview(body, settings.default_timezone, lang))
 
 
-@router.get("", summary="List tasks (filters: tenant, enabled, type, keyword; paginated)")
+@router.get(
+    "", summary="List tasks (filters: tenant, enabled, type, keyword; paginated)", **answers(schemas.TaskPage)
+)
 async def list_tasks(
     service: Tasks,
     tenant_id: str | None = None,
@@ -98,7 +117,7 @@ async def list_tasks(
     return ok({"items": items, "total": total, "page": page, "page_size": page_size})
 
 
-@router.post("", summary="Create a task")
+@router.post("", summary="Create a task", **answers(schemas.TaskOut))
 async def create_task(body: schemas.TaskCreate, service: Tasks, lang: LangDep) -> Body:
     task = await service.create(body)
     return ok(schemas.task_out(task), translate("task_created", lang, name=task.task_name))
@@ -107,24 +126,28 @@ async def create_task(body: schemas.TaskCreate, service: Tasks, lang: LangDep) -
 # -- one task ---------------------------------------------------------------------------------------
 
 
-@router.get("/{task_id}", summary="Get a task")
+@router.get("/{task_id}", summary="Get a task", **answers(schemas.TaskOut, 404))
 async def get_task(task_id: RowId, service: Tasks) -> Body:
     return ok(schemas.task_out(await service.get(task_id)))
 
 
-@router.put("/{task_id}", summary="Update a task (a changed schedule moves next_run_at)")
+@router.put(
+    "/{task_id}",
+    summary="Update a task (a changed schedule moves next_run_at)",
+    **answers(schemas.TaskOut, 404),
+)
 async def update_task(task_id: RowId, body: schemas.TaskUpdate, service: Tasks, lang: LangDep) -> Body:
     task = await service.update(task_id, body)
     return ok(schemas.task_out(task), translate("task_updated", lang, name=task.task_name))
 
 
-@router.delete("/{task_id}", summary="Delete a task and its queued runs")
+@router.delete("/{task_id}", summary="Delete a task and its queued runs", **answers(Done, 404))
 async def delete_task(task_id: RowId, service: Tasks, lang: LangDep) -> Body:
     name = await service.delete(task_id)
     return ok(message=translate("task_deleted", lang, name=name))
 
 
-@router.post("/{task_id}/toggle", summary="Enable or disable a task")
+@router.post("/{task_id}/toggle", summary="Enable or disable a task", **answers(schemas.TaskOut, 404))
 async def toggle_task(
     task_id: RowId, service: Tasks, lang: LangDep, body: schemas.ToggleBody | None = None
 ) -> Body:
@@ -134,7 +157,9 @@ async def toggle_task(
 
 
 @router.post(
-    "/{task_id}/run", summary="Run now (optional `params` override input_params); answers the trace_id"
+    "/{task_id}/run",
+    summary="Run now (optional `params` override input_params); answers the trace_id",
+    **answers(schemas.RunQueued, 404),
 )
 async def run_task(
     task_id: RowId, service: Tasks, lang: LangDep, body: schemas.RunNowBody | None = None
@@ -145,7 +170,11 @@ async def run_task(
     )
 
 
-@router.get("/{task_id}/logs", summary="Run logs of a task (paginated, status filter)")
+@router.get(
+    "/{task_id}/logs",
+    summary="Run logs of a task (paginated, status filter)",
+    **answers(schemas.LogPage, 404),
+)
 async def task_logs(
     task_id: RowId, service: Tasks, status: RunStatus | None = None, page: Page = 1, page_size: PageSize = 20
 ) -> Body:
@@ -154,6 +183,10 @@ async def task_logs(
     return ok({"items": items, "total": total, "page": page, "page_size": page_size})
 
 
-@router.get("/{task_id}/next-runs", summary="The task's next fire times in its timezone")
+@router.get(
+    "/{task_id}/next-runs",
+    summary="The task's next fire times (UTC) and its timezone",
+    **answers(schemas.NextRuns, 404),
+)
 async def next_runs(task_id: RowId, service: Tasks, count: Annotated[int, Query(ge=1, le=100)] = 5) -> Body:
     return ok(await service.next_runs(task_id, count))

@@ -185,3 +185,142 @@ def log_out(log: TaskLog) -> dict[str, Any]:
         "retry_count": log.retry_count,
         "created_at": iso(log.created_at),
     }
+
+
+# -- answers (OpenAPI types of the dicts above and of the service's answers) ----------------------
+
+
+class TaskOut(BaseModel):
+    """A task: every seed column and the engine's visible fields."""
+
+    id: int
+    tenant_id: str | None
+    task_name: str
+    task_desc: str | None
+    schedule_type: str
+    time_points: list[str] | None
+    cron_expression: str | None
+    timezone: str
+    execution_type: str
+    webhook_url: str | None
+    script_content: str | None
+    script_deps: str | None
+    input_params: dict[str, Any] | None
+    retry_count: int
+    retry_interval: int
+    alert_on_failure: bool
+    alert_webhook: str | None
+    notify_channels: list[int] | None
+    notify_wecom_app_id: int | None
+    is_enabled: bool
+    overlap_policy: str
+    timeout_seconds: int
+    next_run_at: str | None
+    last_run_at: str | None
+    last_run_status: str | None
+    last_run_message: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class TaskPage(BaseModel):
+    """One page of tasks."""
+
+    items: list[TaskOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class LogOut(BaseModel):
+    """A run log row (seed 004 `platform_task_logs`) with its trigger and due time."""
+
+    id: int
+    task_id: int
+    tenant_id: str | None
+    trace_id: str | None
+    status: str
+    trigger: str
+    scheduled_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    duration_ms: int | None
+    output: str | None
+    error: str | None
+    retry_count: int
+    created_at: str | None
+
+
+class LogPage(BaseModel):
+    """One page of run logs."""
+
+    items: list[LogOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class RunQueued(BaseModel):
+    """A queued run-now."""
+
+    task_id: int
+    log_id: int
+    trace_id: str
+
+
+class Descriptions(BaseModel):
+    """A schedule in words, in both languages."""
+
+    zh: str
+    en: str
+
+
+class NextRuns(BaseModel):
+    """A task's next fire times (UTC, the API's time format) and its timezone."""
+
+    task_id: int
+    timezone: str
+    is_enabled: bool
+    descriptions: Descriptions
+    next_runs: list[str]
+
+
+class Preview(BaseModel):
+    """An unsaved schedule's next fire times (UTC) and description."""
+
+    schedule_type: str
+    timezone: str
+    description: str
+    descriptions: Descriptions
+    next_runs: list[str]
+
+
+class DbTables(BaseModel):
+    """Tables `db_query` may read, and those it never may."""
+
+    exposed: list[str]
+    never: list[str]
+
+
+class TrialDelivery(BaseModel):
+    """One delivery of a test run's result."""
+
+    target: str
+    channel_type: str
+    ok: bool
+    message: str
+
+
+class ScriptTrial(BaseModel):
+    """What a test run did: output, error with its line, duration, result and what channels get."""
+
+    success: bool
+    output: str
+    error: str | None
+    line: int | None
+    duration_ms: int
+    trace_id: str
+    result: Any = None
+    sandbox: Any = None
+    messages: dict[str, Any] | None
+    deliveries: list[TrialDelivery]

@@ -15,6 +15,7 @@ from vwed.i18n import negotiate, translate
 from vwed.scripts import schemas
 from vwed.scripts.service import MethodNotAllowed, ScriptCallError, ScriptSupervisor
 from vwed.web.deps import LangDep, PrincipalDep, SessionDep, json_body, ok
+from vwed.web.schemas import answers, with_errors
 
 router = APIRouter(prefix="/api/script", tags=["script services"])
 custom = APIRouter(tags=["custom routes (registered by scripts)"])
@@ -34,7 +35,11 @@ Supervisor = Annotated[ScriptSupervisor, Depends(get_supervisor)]
 Body = dict[str, Any]
 
 
-@router.post("/scripts/start", summary="Start a script service (runs its boot() in a process of its own)")
+@router.post(
+    "/scripts/start",
+    summary="Start a script service (runs its boot() in a process of its own)",
+    **answers(schemas.StartAnswer, 403, 404, 409, 503),
+)
 async def start_script(
     body: schemas.StartRequest,
     supervisor: Supervisor,
@@ -53,7 +58,11 @@ async def start_script(
     )
 
 
-@router.post("/scripts/{script_id}/stop", summary="Stop a script service and remove its registrations")
+@router.post(
+    "/scripts/{script_id}/stop",
+    summary="Stop a script service and remove its registrations",
+    **answers(schemas.StopAnswer, 404),
+)
 async def stop_script(script_id: str, supervisor: Supervisor, principal: PrincipalDep, lang: LangDep) -> Body:
     stopped = await supervisor.stop_script(principal, script_id)
     counts = stopped.counts.as_dict()
@@ -63,12 +72,21 @@ async def stop_script(script_id: str, supervisor: Supervisor, principal: Princip
     )
 
 
-@router.get("/scripts/running", summary="Script services of this node")
+@router.get(
+    "/scripts/running", summary="Script services of this node", **answers(list[schemas.RunningScript])
+)
 async def running_scripts(supervisor: Supervisor, principal: PrincipalDep) -> Body:
     return ok(supervisor.running_scripts(principal))
 
 
-@router.post("/scripts/execute-function", summary="Call a function a running script registered")
+@router.post(
+    "/scripts/execute-function",
+    summary="Call a function a running script registered",
+    response_class=JSONResponse,
+    responses=with_errors(
+        {"model": schemas.FunctionAnswer, "description": "The function's result"}, 404, 503
+    ),
+)
 async def execute_function(
     body: schemas.ExecuteRequest, supervisor: Supervisor, principal: PrincipalDep, request: Request
 ) -> Response:
@@ -93,12 +111,20 @@ async def execute_function(
     )
 
 
-@router.get("/registry/status", summary="Routes, functions, listeners, timers and active scripts")
+@router.get(
+    "/registry/status",
+    summary="Routes, functions, listeners, timers and active scripts",
+    **answers(schemas.RegistryStatus),
+)
 async def registry_status(supervisor: Supervisor, principal: PrincipalDep) -> Body:
     return ok(supervisor.registry_status(principal))
 
 
-@router.get("/integration/functions", summary="Functions available to the task editor")
+@router.get(
+    "/integration/functions",
+    summary="Functions available to the task editor",
+    **answers(list[schemas.AvailableFunction]),
+)
 async def integration_functions(
     supervisor: Supervisor, principal: PrincipalDep, tags: str | None = None
 ) -> Body:
@@ -190,4 +216,8 @@ for _method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
         methods=[_method],
         name=f"custom_route_{_method.lower()}",
         summary=f"A {_method} route registered by a running script (VWED.api)",
+        response_class=JSONResponse,
+        responses=with_errors(
+            {"description": "Whatever the script's handler returns (JSON or text)"}, 404, 405, 503
+        ),
     )

@@ -41,3 +41,15 @@ def secret_out(secret: Secret) -> dict[str, Any]:
         "created_at": iso(secret.created_at),
         "updated_at": iso(secret.updated_at),
     }
+
+
+class SecretOut(BaseModel):
+    """A secret without its value (values are write-only)."""
+
+    id: int
+    key: str
+    tenant_id: str | None
+    description: str | None
+    has_value: bool
+    created_at: str | None
+    updated_at: str | None

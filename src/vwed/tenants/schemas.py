@@ -61,3 +61,24 @@ def config_out(config: TenantConfig) -> dict[str, Any]:
         "value": config.config_value,
         "updated_at": iso(config.updated_at),
     }
+
+
+class TenantOut(BaseModel):
+    """A tenant."""
+
+    tenant_id: str
+    tenant_name: str
+    description: str | None
+    is_enabled: bool
+    created_at: str | None
+    updated_at: str | None
+
+
+class ConfigOut(BaseModel):
+    """A tenant setting."""
+
+    tenant_id: str
+    app_code: str
+    key: str
+    value: str | None
+    updated_at: str | None

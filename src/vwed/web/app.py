@@ -6,10 +6,11 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 import vwed
@@ -30,7 +31,7 @@ from vwed.scripts.service import ScriptSupervisor
 from vwed.sdk.service import TaskScripts
 from vwed.secrets import api as secrets_api
 from vwed.tenants import api as tenants_api
-from vwed.web import errors
+from vwed.web import errors, schemas
 from vwed.web.boundary import RequestBoundary
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
 
@@ -39,7 +40,22 @@ log = logging.getLogger("vwed")
 health = APIRouter(tags=["health"])
 
 
-@health.get("/api/health", summary="Liveness and back-end status (no token needed)")
+class Health(BaseModel):
+    """What `/api/health` reports."""
+
+    status: Literal["ok"]
+    version: str
+    database: str
+    sandbox: dict[str, Any] | None
+
+
+@health.get(
+    "/api/health",
+    summary="Liveness and back-end status (no token needed)",
+    response_model=schemas.Envelope[Health],
+    response_model_exclude_unset=True,
+    responses=schemas.errors(),
+)
 async def health_check(request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Report whether the database answers and the task sandbox level; load balancers poll this."""
     await session.execute(text("SELECT 1"))
@@ -143,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings = settings or Settings()
     errors.install(app)
+    schemas.install(app)
     app.add_middleware(RequestBoundary, settings=settings)
     app.include_router(health)
     authenticated = [Depends(get_principal)]
