@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     ai_model: str = "deepseek-chat"
     default_timezone: str = "Asia/Shanghai"
     egress_allow: str = ""
+    # Off: user-supplied URLs reach nothing but egress_allow, and other names are never resolved.
+    egress_public: bool = True
 
     max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
     # Every request body (JSON, forms, uploads, custom routes): a file of max_upload_bytes fits as JSON.

@@ -11,7 +11,14 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from tests.servers import LocalServer
-from vwed.net.egress import EgressDenied, EgressPolicy, InvalidUrl, guarded_client, validate_url
+from vwed.net.egress import (
+    EgressDenied,
+    EgressPolicy,
+    InvalidUrl,
+    checked_addresses,
+    guarded_client,
+    validate_url,
+)
 
 
 @pytest.fixture
@@ -112,3 +119,14 @@ async def test_unresolvable_host_is_a_connect_error() -> None:
     async with guarded_client(EgressPolicy.parse("")) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get("http://does-not-exist.invalid/")
+
+
+async def test_with_public_destinations_off_names_are_refused_before_any_lookup() -> None:
+    policy = EgressPolicy.parse("127.0.0.1", public=False)
+    assert not policy.may_resolve("example.com")
+    with pytest.raises(EgressDenied):
+        # a name that would resolve: refused without asking DNS
+        await checked_addresses(policy, "localhost", 80)
+    assert not policy.allows("8.8.8.8", ipaddress.ip_address("8.8.8.8"))
+    assert policy.allows("127.0.0.1", ipaddress.ip_address("127.0.0.1"))
+    assert [str(a) for a in await checked_addresses(policy, "127.0.0.1", 80)] == ["127.0.0.1"]

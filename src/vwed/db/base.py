@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, TypeVarTuple
 
 from annotated_types import Interval, MaxLen
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Strict
 from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime, MetaData, Select, String, Text
 from sqlalchemy.dialects import mysql
@@ -32,6 +33,13 @@ TenantRef = Annotated[str | None, MaxLen(50)]
 FIRST_YEAR, LAST_YEAR = 1970, 9000
 
 
+class RequestBody(BaseModel):
+    """The base of every JSON request body: JSON types as the schema says (no `"5"` for 5, no `0` for
+    false), unknown fields ignored."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
 def _calendar_time(value: datetime) -> datetime:
     try:
         year = (value if value.tzinfo is None else value.astimezone(UTC)).year
@@ -43,7 +51,17 @@ def _calendar_time(value: datetime) -> datetime:
     return value
 
 
-Moment = Annotated[datetime, AfterValidator(_calendar_time)]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_only(value: object) -> object:
+    # pydantic would also read numbers and numeric strings as Unix times; the API takes ISO 8601 only.
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise PydanticCustomError("datetime_parsing", "datetime_parsing")
+
+
+Moment = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_calendar_time), Strict(False)]
 """A time a request gives (ISO 8601, naive or with offset), between the years 1970 and 9000: far from
 the calendar's ends, so converting it or counting from it can never overflow."""
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, BeforeValidator, Field
 
 from vwed.auth.service import Principal, authenticate
-from vwed.db.base import Moment, SeqNumber
+from vwed.db.base import Moment, RequestBody, SeqNumber
 from vwed.errors import FieldProblem, InvalidFields, Unauthorized
 from vwed.i18n import Lang, negotiate, translate
 from vwed.logs.hub import Connection, LogHub
@@ -75,7 +75,7 @@ class LogLinesPage(BaseModel):
     next_cursor: int | None
 
 
-class BroadcastTest(BaseModel):
+class BroadcastTest(RequestBody):
     """Body of `POST /api/script/ws/broadcast/test`."""
 
     script_id: ScriptId

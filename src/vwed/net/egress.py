@@ -22,6 +22,7 @@ import certifi
 import httpcore
 import httpx
 
+from vwed.config import Settings
 from vwed.errors import BadRequest
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -42,13 +43,34 @@ class InvalidUrl(BadRequest):
 
 @dataclass(frozen=True)
 class EgressPolicy:
-    """Which non-public destinations are allowed: host names and networks from `VWED_EGRESS_ALLOW`."""
+    """Which non-public destinations are allowed: host names and networks from `VWED_EGRESS_ALLOW`.
+
+    With `public` off (`VWED_EGRESS_PUBLIC=false`, as `make fuzz` runs) nothing but the allow-list is
+    reachable, and a name not on it is refused before it is even looked up: no packet, not even a DNS
+    query, leaves for it.
+    """
 
     hosts: frozenset[str] = frozenset()
     networks: tuple[IPNetwork, ...] = field(default_factory=tuple)
+    public: bool = True
 
     @classmethod
-    def parse(cls, allow: str) -> EgressPolicy:
+    def from_settings(cls, settings: Settings) -> EgressPolicy:
+        """The policy `VWED_EGRESS_ALLOW` and `VWED_EGRESS_PUBLIC` describe."""
+        return cls.parse(settings.egress_allow, public=settings.egress_public)
+
+    def may_resolve(self, host: str) -> bool:
+        """Whether `host` may be looked up at all (always, unless public destinations are off)."""
+        if self.public or host.lower().rstrip(".") in self.hosts:
+            return True
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return True
+
+    @classmethod
+    def parse(cls, allow: str, public: bool = True) -> EgressPolicy:
         """Build a policy from a comma-separated list of host names, addresses and CIDRs."""
         hosts: set[str] = set()
         networks: list[IPNetwork] = []
@@ -60,7 +82,7 @@ class EgressPolicy:
                 networks.append(ipaddress.ip_network(entry, strict=False))
             except ValueError:
                 hosts.add(entry.rstrip("."))
-        return cls(hosts=frozenset(hosts), networks=tuple(networks))
+        return cls(hosts=frozenset(hosts), networks=tuple(networks), public=public)
 
     def allows(self, host: str, address: IPAddress) -> bool:
         """Whether `host`, resolved to `address`, may be connected to."""
@@ -70,7 +92,7 @@ class EgressPolicy:
             address = address.ipv4_mapped
         if any(address in network for network in self.networks):
             return True
-        return address.is_global and not address.is_multicast
+        return self.public and address.is_global and not address.is_multicast
 
 
 def validate_url(url: str) -> str:
@@ -93,6 +115,8 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
 
 async def checked_addresses(policy: EgressPolicy, host: str, port: int) -> list[IPAddress]:
     """Resolve `host` and refuse it when any address it resolves to is not allowed."""
+    if not policy.may_resolve(host):
+        raise EgressDenied(host=host, address="-")
     addresses = await resolve(host, port)
     for address in addresses:
         if not policy.allows(host, address):

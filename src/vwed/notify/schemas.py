@@ -6,14 +6,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from vwed.db.base import RowId, TenantRef, iso
+from vwed.db.base import RequestBody, RowId, TenantRef, iso
 from vwed.notify.models import NotifyChannel, NotifyDelivery, WecomApp
 
 ChannelKind = Literal["dingtalk_bot", "wecom_bot", "apprise"]
 WECOM_API = "https://qyapi.weixin.qq.com"
 
 
-class ChannelCreate(BaseModel):
+class ChannelCreate(RequestBody):
     """A new channel; `sign_secret` only for DingTalk robots that use signing."""
 
     channel_name: str = Field(min_length=1, max_length=100)
@@ -25,7 +25,7 @@ class ChannelCreate(BaseModel):
     tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
-class ChannelUpdate(BaseModel):
+class ChannelUpdate(RequestBody):
     """Changes to a channel; omitted fields, and masked values sent back as shown, stay as they are."""
 
     channel_name: str | None = Field(default=None, min_length=1, max_length=100)
@@ -36,7 +36,7 @@ class ChannelUpdate(BaseModel):
     is_enabled: bool | None = None
 
 
-class WecomAppCreate(BaseModel):
+class WecomAppCreate(RequestBody):
     """A WeCom self-built application: corp id, agent id, secret, and default receivers."""
 
     app_name: str = Field(min_length=1, max_length=100)
@@ -51,7 +51,7 @@ class WecomAppCreate(BaseModel):
     tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
-class WecomAppUpdate(BaseModel):
+class WecomAppUpdate(RequestBody):
     """Changes to a WeCom application; omitted fields and a masked `secret` stay as they are."""
 
     app_name: str | None = Field(default=None, min_length=1, max_length=100)
@@ -65,14 +65,14 @@ class WecomAppUpdate(BaseModel):
     is_enabled: bool | None = None
 
 
-class AppTest(BaseModel):
+class AppTest(RequestBody):
     """Receivers of a WeCom application test message; the application's defaults when omitted."""
 
     touser: str | None = Field(default=None, max_length=500)
     toparty: str | None = Field(default=None, max_length=500)
 
 
-class ResultCheck(BaseModel):
+class ResultCheck(RequestBody):
     """A `result` dict to check without sending."""
 
     result: dict[str, Any]

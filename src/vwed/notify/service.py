@@ -175,7 +175,7 @@ class NotifyService:
         self.settings = settings
         self.scope = scope
         self.repo = NotifyRepository(session, scope)
-        self.policy = EgressPolicy.parse(settings.egress_allow)
+        self.policy = EgressPolicy.from_settings(settings)
         self.lang = lang
         self.sender = Sender(
             policy=self.policy,

@@ -10,10 +10,10 @@ import ast
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
-from vwed.db.base import RowId, TenantRef, iso
+from vwed.db.base import RequestBody, RowId, TenantRef, iso
 from vwed.projects.models import FileVersion, Project, ScriptFile
 
 ProjectStatus = Literal["active", "archived"]
@@ -63,8 +63,7 @@ FilePath = Annotated[str, Field(max_length=500), AfterValidator(check_relative_p
 Author = Annotated[str | None, Field(default=None, max_length=100)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+_Input = RequestBody
 
 
 class ProjectCreate(_Input):

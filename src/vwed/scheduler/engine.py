@@ -316,7 +316,7 @@ class RunExecutor(WakeableLoop):
         self.report = report
         self.clock = clock or SystemClock()
         self.node = f"exec-{os.getpid()}-{secrets.token_hex(4)}"
-        self.http = guarded_client(EgressPolicy.parse(settings.egress_allow), follow_redirects=False)
+        self.http = guarded_client(EgressPolicy.from_settings(settings), follow_redirects=False)
         self.inflight: dict[int, asyncio.Task[None]] = {}
         self.last_beat: datetime | None = None
 

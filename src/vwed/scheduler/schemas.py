@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from annotated_types import MaxLen
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from vwed.db.base import Moment, RowId, TenantRef, iso
+from vwed.db.base import Moment, RequestBody, RowId, TenantRef, iso
 from vwed.scheduler.models import ScheduledTask, TaskLog
 from vwed.scheduler.schedule import parse_schedule
 
@@ -17,8 +17,7 @@ OverlapPolicy = Literal["skip", "queue"]
 Url = Annotated[str | None, Field(default=None, max_length=500)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+_Input = RequestBody
 
 
 class TaskCreate(_Input):

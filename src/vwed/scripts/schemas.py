@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from vwed.db.base import RequestBody
 
 RestartPolicy = Literal["never", "on-failure"]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+_Input = RequestBody
 
 
 class StartRequest(_Input):

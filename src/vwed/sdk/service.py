@@ -78,7 +78,7 @@ class TaskScripts:
                 base_url=settings.ai_base_url, api_key=key, timeout=settings.ai_timeout, max_retries=1
             )
         self.clients = SharedClients(
-            http=guarded_client(EgressPolicy.parse(settings.egress_allow), timeout=settings.sdk_http_timeout),
+            http=guarded_client(EgressPolicy.from_settings(settings), timeout=settings.sdk_http_timeout),
             ai=ai,
             queries=ReadOnlyQueries(
                 engine,

@@ -4,28 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from vwed.db.base import TenantRef, iso
+from vwed.db.base import RequestBody, TenantRef, iso
 from vwed.secrets.models import Secret
 
 Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")]
 
 
-class SecretCreate(BaseModel):
+class SecretCreate(RequestBody):
     """Body of `POST /api/scheduled-tasks/secrets`."""
 
-    model_config = ConfigDict(extra="ignore")
     key: Key
     value: Annotated[str, Field(min_length=1, max_length=10_000)]
     description: Annotated[str | None, Field(default=None, max_length=255)]
     tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
-class SecretUpdate(BaseModel):
+class SecretUpdate(RequestBody):
     """Body of `PUT /api/scheduled-tasks/secrets/{id}`: a new value and/or description."""
 
-    model_config = ConfigDict(extra="ignore")
     value: Annotated[str | None, Field(default=None, min_length=1, max_length=10_000)]
     description: Annotated[str | None, Field(default=None, max_length=255)]
 

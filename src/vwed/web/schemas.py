@@ -97,7 +97,13 @@ def install(app: FastAPI) -> None:
             )
             for path in document.get("paths", {}).values():
                 for operation in path.values():
-                    operation.get("responses", {}).pop("422", None)
+                    responses = operation.get("responses", {})
+                    responses.pop("422", None)
+                    for status, response in responses.items():
+                        content = response.get("content", {})
+                        # Failures are JSON even where success is text or HTML (FastAPI assumes not).
+                        if status[0] in "45" and content and "application/json" not in content:
+                            response["content"] = {"application/json": next(iter(content.values()))}
             models = document.get("components", {}).get("schemas", {})
             for name in ("HTTPValidationError", "ValidationError"):
                 models.pop(name, None)
