@@ -31,8 +31,10 @@ TOKEN = "fuzz-admin-token-0123456789abcdef"
 # - positive_data_acceptance: valid ids of rows that do not exist answer 404, valid but refused
 #   values (an unknown tenant's channel, a schedule that never fires) answer 400;
 # - unsupported_method / allow_header_conformance: `/api/custom/*` answers every method a script may
-#   register, and 405 names the method rather than listing an Allow header.
-EXCLUDED = "positive_data_acceptance,unsupported_method,allow_header_conformance"
+#   register, and 405 names the method rather than listing an Allow header;
+# - use_after_free: `DELETE /api/script/projects/{id}` archives the project (it stays readable, with
+#   `status: archived`, and can be re-activated), as documented.
+EXCLUDED = "positive_data_acceptance,unsupported_method,allow_header_conformance,use_after_free"
 
 
 def server_env(data_dir: Path, port: int) -> dict[str, str]:
