@@ -13,20 +13,15 @@ Environment: `FUZZ_MAX_EXAMPLES` (default 25 per operation), `FUZZ_SECONDS` (wal
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
-
-from tests.servers import free_port
+from tests.hostile.server import ADMIN_TOKEN, hostile_server, server_log
 
 BIN = Path(sys.executable).parent
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-TOKEN = "fuzz-admin-token-0123456789abcdef"
 # Checks that judge behaviour this API has on purpose:
 # - positive_data_acceptance: valid ids of rows that do not exist answer 404, valid but refused
 #   values (an unknown tenant's channel, a schedule that never fires) answer 400;
@@ -37,37 +32,14 @@ TOKEN = "fuzz-admin-token-0123456789abcdef"
 EXCLUDED = "positive_data_acceptance,unsupported_method,allow_header_conformance,use_after_free"
 
 
-def server_env(data_dir: Path, port: int) -> dict[str, str]:
-    """`vwed serve` with nothing running in the background and nothing reachable outside."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VWED_")}
-    env.update(
-        {
-            "VWED_DATA_DIR": str(data_dir),
-            "VWED_ADMIN_TOKEN": TOKEN,
-            "VWED_HOST": "127.0.0.1",
-            "VWED_PORT": str(port),
-            "VWED_SCHEDULER_ENABLED": "false",
-            "VWED_EXECUTOR_CONCURRENCY": "2",
-            "VWED_EGRESS_PUBLIC": "false",
-            "VWED_EGRESS_ALLOW": "",
-            "VWED_AI_BASE_URL": "",
-        }
-    )
-    return env
-
-
-def wait_up(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("vwed serve exited at start")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("vwed serve did not come up")
+# `vwed serve` with nothing falling due and nothing reachable outside (see the module docstring).
+SERVER_ENV = {
+    "VWED_SCHEDULER_ENABLED": "false",
+    "VWED_EXECUTOR_CONCURRENCY": "2",
+    "VWED_EGRESS_PUBLIC": "false",
+    "VWED_EGRESS_ALLOW": "",
+    "VWED_AI_BASE_URL": "",
+}
 
 
 def main() -> int:
@@ -76,54 +48,43 @@ def main() -> int:
     seed = os.environ.get("FUZZ_SEED", "1")
     checks = os.environ.get("FUZZ_CHECKS", "all")
     excluded = os.environ.get("FUZZ_EXCLUDE_CHECKS", EXCLUDED)
-    with tempfile.TemporaryDirectory(prefix="vwed-fuzz-") as tmp:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        log = (Path(tmp) / "server.log").open("wb")
-        server = subprocess.Popen(
-            [str(BIN / "vwed"), "serve"], env=server_env(Path(tmp) / "data", port), stdout=log, stderr=log
-        )
+    with (
+        tempfile.TemporaryDirectory(prefix="vwed-fuzz-") as tmp,
+        hostile_server(Path(tmp), **SERVER_ENV) as server,
+    ):
+        command = [
+            str(BIN / "schemathesis"),
+            "--no-color",
+            "--config-file",
+            str(CONFIG),
+            "run",
+            f"{server.url}/openapi.json",
+            "--header",
+            f"Authorization: Bearer {ADMIN_TOKEN}",
+            "--checks",
+            checks,
+            "--max-examples",
+            examples,
+            "--seed",
+            seed,
+            "--workers",
+            "1",
+            "--request-timeout",
+            "30",
+        ]
+        if excluded:
+            command += ["--exclude-checks", excluded]
+        print("$", " ".join(command).replace(ADMIN_TOKEN, "<token>"), flush=True)
         try:
-            wait_up(url, server)
-            command = [
-                str(BIN / "schemathesis"),
-                "--no-color",
-                "--config-file",
-                str(CONFIG),
-                "run",
-                f"{url}/openapi.json",
-                "--header",
-                f"Authorization: Bearer {TOKEN}",
-                "--checks",
-                checks,
-                "--max-examples",
-                examples,
-                "--seed",
-                seed,
-                "--workers",
-                "1",
-                "--request-timeout",
-                "30",
-            ]
-            if excluded:
-                command += ["--exclude-checks", excluded]
-            print("$", " ".join(command).replace(TOKEN, "<token>"), flush=True)
-            try:
-                return subprocess.run(command, timeout=seconds, check=False).returncode
-            except subprocess.TimeoutExpired:
-                print(f"fuzz: stopped at the {seconds:g} s wall-clock limit", flush=True)
-                return 1
-        finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            log.close()
-            errors = (Path(tmp) / "server.log").read_text(errors="replace")
-            if "Traceback" in errors:
-                print("fuzz: the server logged tracebacks:\n" + errors[-20000:], flush=True)
+            code = subprocess.run(command, timeout=seconds, check=False).returncode
+        except subprocess.TimeoutExpired:
+            print(f"fuzz: stopped at the {seconds:g} s wall-clock limit", flush=True)
+            code = 1
+        errors = server_log(server)
+        if "Traceback" in errors:
+            print("fuzz: the server logged tracebacks:\n" + errors[-20000:], flush=True)
+            code = code or 1
+        return code
 
 
 if __name__ == "__main__":

@@ -291,23 +291,6 @@ class ProjectFiles(BaseModel):
     files: list[FileListed]
 
 
-class FileCreated(BaseModel):
-    """A new file with its content (seed 2.1)."""
-
-    id: int
-    project_id: int
-    file_name: str
-    file_path: str
-    file_type: str
-    content: str
-    size: int
-    has_boot_function: bool
-    status: str
-    created_by: str | None
-    created_at: str | None
-    updated_at: str | None
-
-
 class FileMeta(BaseModel):
     """A file's metadata (seed 2.2)."""
 
@@ -321,6 +304,13 @@ class FileMeta(BaseModel):
     status: str
     created_at: str | None
     updated_at: str | None
+
+
+class FileCreated(FileMeta):
+    """A new file with its content (seed 2.1)."""
+
+    content: str
+    created_by: str | None
 
 
 class FileDetail(BaseModel):
