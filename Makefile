@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.txt pyproject.toml | sha1sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.dev-$(shell cat requirements-dev.txt pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint fmt lock bench install dev clean ui ui-test api-client screenshots
+.PHONY: run test lint fmt lock bench fuzz install dev clean ui ui-test api-client screenshots
 
 # The web UI: built from frontend/ with `npm ci` (the committed lock) into src/vwed/web/ui/, again only
 # when a source file changed since the last build (the stamp names a hash of every source file).
@@ -87,6 +87,10 @@ lock: $(BIN)/uv
 BENCHES := custom_route execute_function ws_fanout scheduler task_runs notify_render
 bench: dev
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
+
+## fuzz: schemathesis over every operation of a live `vwed serve` on loopback (bounded; see tests/fuzz/run.py)
+fuzz: dev
+	$(BIN)/python -m tests.fuzz.run
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache frontend/node_modules src/vwed/web/ui

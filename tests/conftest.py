@@ -21,9 +21,10 @@ BACKENDS = ["sqlite", "postgres", "mysql"]
 
 
 class _IsoTimestamp:
-    """Equal to any `YYYY-MM-DDTHH:MM:SS` string: lets tests compare whole bodies with timestamps in them."""
+    """Equal to any time in the API's one format, `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds): lets
+    tests compare whole bodies with timestamps in them."""
 
-    pattern = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
+    pattern = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, str) and bool(self.pattern.match(other))

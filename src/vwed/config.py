@@ -46,13 +46,18 @@ class Settings(BaseSettings):
     ai_model: str = "deepseek-chat"
     default_timezone: str = "Asia/Shanghai"
     egress_allow: str = ""
+    # Off: user-supplied URLs reach nothing but egress_allow, and other names are never resolved.
+    egress_public: bool = True
 
     # browser sign-in (docs/ui.md): how long a session cookie lives, and where the built web UI is
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     ui_dir: Path | None = None
 
     max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
-    max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # Every request body (JSON, forms, uploads, custom routes): a file of max_upload_bytes fits as JSON.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # Nesting of objects and arrays in a JSON body; frames to script processes nest a few levels more.
+    max_json_depth: int = Field(default=64, ge=2, le=200)
     file_versions_keep: int = Field(default=50, ge=1)
 
     log_rate_per_second: float = Field(default=1000.0, gt=0)

@@ -6,6 +6,9 @@ Services raise these; one handler in `vwed.web` turns them into the seed's envel
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
@@ -31,6 +34,25 @@ class BadRequest(VwedError):
 
     status_code = 400
     default_key = "bad_request"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """What is wrong with one field: its path (`jump_list[0].type`) and a message key with parameters."""
+
+    field: str
+    key: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class InvalidFields(BadRequest):
+    """Fields of the request are invalid (400); `problems` become the envelope's `detail` list."""
+
+    default_key = "validation_failed"
+
+    def __init__(self, problems: Sequence[FieldProblem], key: str | None = None, /, **params: Any) -> None:
+        super().__init__(key, **params)
+        self.problems = tuple(problems)
 
 
 class Unauthorized(VwedError):

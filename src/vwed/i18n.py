@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Lang = Literal["zh", "en"]
@@ -23,6 +25,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Content too large: {size} bytes, the limit is {limit} bytes",
     ),
     "invalid_json": ("请求体不是有效的JSON", "The request body is not valid JSON"),
+    "invalid_body": ("无法解析请求体", "The request body could not be parsed"),
+    "http_error": ("请求失败 (HTTP {status})", "Request failed (HTTP {status})"),
+    "json_too_deep": ("嵌套层数超过 {limit} 层", "Nested more than {limit} levels deep"),
+    "json_int_range": (
+        "整数超出范围 (-2^63 到 2^63-1)",
+        "Integer out of range (-2^63 to 2^63-1)",
+    ),
+    "json_not_finite": ("不支持 NaN 或 Infinity", "NaN and Infinity are not supported"),
+    "field_bad_text": (
+        "不能包含NUL字符或无效的Unicode",
+        "Must not contain NUL characters or invalid Unicode",
+    ),
+    "url_bad_text": (
+        "地址或查询参数不能包含NUL字符",
+        "The path and query must not contain NUL characters",
+    ),
     "egress_denied": (
         "出站地址被安全策略拒绝: {host} ({address}),如需访问请由管理员加入 VWED_EGRESS_ALLOW",
         "Destination refused by the egress policy: {host} ({address}); "
@@ -74,7 +92,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "syntax_error": ("语法错误: {msg}", "Syntax error: {msg}"),
     # field rules (used in the `detail` list of a 400)
     "field_required": ("必填字段", "Field required"),
-    "field_too_long": ("长度不能超过 {limit} 个字符", "Must be at most {limit} characters"),
+    "field_too_long": ("长度不能超过 {max_length} 个字符", "Must be at most {max_length} characters"),
+    "field_too_short": ("长度不能少于 {min_length} 个字符", "Must be at least {min_length} characters"),
+    "field_too_many": ("最多 {max_length} 项", "At most {max_length} items"),
+    "field_too_few": ("至少需要 {min_length} 项", "At least {min_length} items are needed"),
+    "field_string": ("应为字符串", "Must be a string"),
+    "field_int": ("应为整数", "Must be an integer"),
+    "field_number": ("应为数字", "Must be a number"),
+    "field_bool": ("应为布尔值 (true / false)", "Must be a boolean (true / false)"),
+    "field_object": ("应为对象 (JSON object)", "Must be an object (JSON object)"),
+    "field_list": ("应为列表 (JSON array)", "Must be a list (JSON array)"),
+    "field_choice": ("应为以下之一: {expected}", "Must be one of: {expected}"),
+    "field_ge": ("不能小于 {ge}", "Must be at least {ge}"),
+    "field_gt": ("应大于 {gt}", "Must be greater than {gt}"),
+    "field_le": ("不能大于 {le}", "Must be at most {le}"),
+    "field_lt": ("应小于 {lt}", "Must be less than {lt}"),
+    "field_pattern": ("格式不正确 (应匹配 {pattern})", "Malformed (must match {pattern})"),
+    "field_datetime": ("应为 ISO 8601 时间", "Must be an ISO 8601 time"),
+    "field_invalid": ("取值无效", "Invalid value"),
+    "field_time_range": (
+        "时间应在 {first} 至 {last} 年之间",
+        "The time must be between the years {first} and {last}",
+    ),
+    "field_unknown_level": (
+        "未知的日志级别: {value}(可选 {levels})",
+        "Unknown log level: {value} (one of {levels})",
+    ),
     "field_empty": ("不能为空", "Must not be empty"),
     "path_absolute": ("不能是绝对路径", "Must be a relative path"),
     "path_parent": ("不能包含 '..' 路径段", "Must not contain '..' segments"),
@@ -120,11 +163,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "script_content is required for a script task",
     ),
     "task_bad_url": ("{field} 不是有效的 http(s) 地址: {url}", "{field} is not a valid http(s) URL: {url}"),
+    "task_script_syntax": (
+        "script_content 语法错误: {msg}(第 {line} 行)",
+        "script_content has a syntax error: {msg} (line {line})",
+    ),
     "task_alert_webhook_required": (
         "alert_webhook 不能为空: 开启失败告警时必须填写告警地址",
         "alert_webhook is required when alert_on_failure is on",
     ),
-    "task_tenant_forbidden": ("tenant_id 只能由管理员指定", "Only an admin may set tenant_id"),
+    "tenant_id_forbidden": (
+        "tenant_id 无效: 租户令牌只能在自己的租户中创建 (收到 {tenant_id})",
+        "tenant_id is invalid: a tenant token creates only in its own tenant (got {tenant_id})",
+    ),
     "schedule_bad_timezone": (
         "timezone 无效: 未知时区 {value}",
         "timezone is invalid: unknown timezone {value}",
@@ -138,6 +188,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schedule_bad_cron": (
         "cron_expression 无效: {value}(支持5段或带秒的6段)",
         "cron_expression is invalid: {value} (5 fields, or 6 with seconds first)",
+    ),
+    "schedule_cron_never": (
+        "cron_expression 永远不会触发: {value}(没有任何月份有这一天)",
+        "cron_expression never fires: {value} (no month has that day)",
     ),
     "schedule_bad_type": ("schedule_type 无效: {value}", "schedule_type is invalid: {value}"),
     "script_runtime_unavailable": (
@@ -177,6 +231,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A stored secret cannot be decrypted (was VWED_SECRET_KEY or secret.key changed?)",
     ),
     "notify_invalid_result": ("result 字段 {field} 无效: {reason}", "Invalid result field {field}: {reason}"),
+    "notify_result_unsendable": (
+        "result 无法发送到 {channel_types}: 字段 {field} 无效: {reason}",
+        "The result cannot be sent to {channel_types}: invalid field {field}: {reason}",
+    ),
+    "notify_channel_problem": ("{channel_type}: {reason}", "{channel_type}: {reason}"),
+    "notify_render_failed": ("消息生成失败: {error}", "The message could not be built: {error}"),
+    "notify_deliver_failed": ("推送失败: {error}", "Delivery failed: {error}"),
+    "result_object_list": ("应为对象列表", "Must be a list of objects"),
+    "result_string_list": ("应为字符串列表", "Must be a list of strings"),
+    "result_not_base64": ("不是有效的 base64", "Not valid base64"),
+    "result_empty": ("内容为空", "Empty"),
+    "result_too_big": ("超过 {limit} 字节上限", "Over the limit of {limit} bytes"),
+    "result_msg_type": ("不支持的消息类型 {value}", "Unsupported message type {value}"),
+    "result_card_link": (
+        "模板卡片需要跳转地址: 请填写 url,或 card_action 的 url / appid",
+        "A template card needs a link: give url, or card_action's url / appid",
+    ),
+    "result_jump_url": ("type 为 1 时必须填写 url", "url is required when type is 1"),
+    "result_jump_appid": ("type 为 2 时必须填写 appid", "appid is required when type is 2"),
+    "result_jump_type": (
+        "应为 1 (跳转 url) 或 2 (打开小程序 appid)",
+        "Must be 1 (open url) or 2 (open the mini program appid)",
+    ),
+    "result_feed_pic": (
+        "钉钉 feedCard 的每条链接都需要图片 pic_url",
+        "Every link of a DingTalk feedCard needs a picture (pic_url)",
+    ),
+    "notify_default_title": ("通知", "Notification"),
+    "notify_image_placeholder": ("(图片)", "(image)"),
+    "notify_file_label": ("**文件**: {name}", "**File**: {name}"),
+    "notify_test_title": ("VWED 通知渠道测试", "VWED notification channel test"),
+    "notify_test_text": (
+        "这是一条来自 VWED 的测试消息。\n\n渠道: {name}\n\n时间: {now} UTC",
+        "This is a test message from VWED.\n\nChannel: {name}\n\nTime: {now} UTC",
+    ),
+    "notify_app_test_text": (
+        "{title}\n应用: {name}\n时间: {now} UTC",
+        "{title}\nApplication: {name}\nTime: {now} UTC",
+    ),
     "notify_channel_not_found": (
         "通知渠道不存在: {channel_id}",
         "Notification channel not found: {channel_id}",
@@ -336,16 +429,62 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task_run_sandbox": ("沙箱启动失败,运行已拒绝: {reason}", "The sandbox could not be set up: {reason}"),
     "task_run_crash": ("脚本进程异常退出: {reason}", "The script process died: {reason}"),
     "task_run_error_line": ("第 {line} 行: {error}", "line {line}: {error}"),
-    "task_result_not_dict": ("result 必须是字典 (dict)", "result must be a dict"),
+    "task_result_not_dict": ("result 必须是字典 (dict),收到 {kind}", "result must be a dict, not {kind}"),
     "task_deps_failed": ("依赖安装失败:\n{log}", "Installing script_deps failed:\n{log}"),
     "task_sandbox_too_weak": (
         "此机器仅有 L0 沙箱,租户脚本默认拒绝运行 (VWED_TASK_ALLOW_L0_FOR_TENANTS)",
         "Only the L0 sandbox is available; tenant scripts are refused (VWED_TASK_ALLOW_L0_FOR_TENANTS)",
     ),
+    "sdk_unknown_function": ("未知的 SDK 函数 {name}", "unknown SDK function {name}"),
+    "sdk_bad_arguments": ("{name}: {error}", "{name}: {error}"),
+    "sdk_ai_unconfigured": (
+        "ai(): 平台未配置 AI 接口 (VWED_AI_BASE_URL)",
+        "ai(): no AI endpoint is configured (VWED_AI_BASE_URL)",
+    ),
+    "sdk_ai_status": (
+        "ai(): AI 接口返回 HTTP {status}: {error}",
+        "ai(): the AI endpoint answered HTTP {status}: {error}",
+    ),
+    "sdk_ai_failed": ("ai(): AI 接口调用失败: {error}", "ai(): calling the AI endpoint failed: {error}"),
+    "sdk_http_too_big": (
+        "HTTP 响应超过 {limit} 字节上限 (size cap)",
+        "The HTTP response exceeds {limit} bytes (size cap)",
+    ),
+    "sdk_http_timeout": ("HTTP 请求超时 ({seconds} 秒)", "The HTTP request timed out ({seconds} s)"),
+    "sdk_http_failed": ("HTTP 请求失败: {error}", "The HTTP request failed: {error}"),
+    "sdk_var_too_big": (
+        "set_var: 键最长 200 字符,值最大 {limit} 字节",
+        "set_var: keys are at most 200 characters, values at most {limit} bytes",
+    ),
+    "db_query_read_only": (
+        "db_query 只允许只读查询 (SELECT): 不能写入数据库 / read-only: writes are refused",
+        "db_query runs read-only queries (SELECT) only: writes are refused",
+    ),
+    "db_query_no_tables": (
+        "db_query: 管理员尚未开放任何表 (VWED_DB_QUERY_TABLES)",
+        "db_query: an admin has exposed no tables yet (VWED_DB_QUERY_TABLES)",
+    ),
+    "db_query_timeout": ("db_query 超时 ({seconds} 秒)", "db_query timed out ({seconds} s)"),
+    "db_query_not_exposed": (
+        "db_query: 表 {table} 未开放给脚本 (not exposed)",
+        "db_query: table {table} is not exposed to scripts",
+    ),
+    "db_query_failed": ("db_query 失败: {error}", "db_query failed: {error}"),
+    "db_query_too_big": (
+        "db_query: 结果超过 {limit} 字节上限,请缩小查询 (size cap)",
+        "db_query: the result passes the {limit}-byte cap; narrow the query (size cap)",
+    ),
+    "db_query_too_many_rows": (
+        "db_query: 结果超过 {limit} 行上限,请加 LIMIT (row cap)",
+        "db_query: more than {limit} rows; add a LIMIT (row cap)",
+    ),
+    "deps_cached": ("依赖已安装 (cached): {requirements}", "Dependencies installed (cached): {requirements}"),
+    "deps_timeout": ("依赖安装超时 ({seconds} 秒)", "Installing dependencies timed out ({seconds} s)"),
+    "event_call_timeout": ("事件 {event}: {error}", "Event {event}: {error}"),
+    "event_label": ("事件 {event}", "event {event}"),
     "delivery_line": ("推送 {target}: {state} {message}", "delivered to {target}: {state} {message}"),
     "secret_not_found": ("密钥不存在: {secret_id}", "Secret not found: {secret_id}"),
     "secret_exists": ("密钥已存在: {name}", "Secret already exists: {name}"),
-    "secret_tenant_forbidden": ("不能为其他租户创建密钥", "Cannot create a secret for another tenant"),
     "secret_created": ("密钥已创建: {name}", "Secret created: {name}"),
     "secret_updated": ("密钥已更新: {name}", "Secret updated: {name}"),
     "secret_deleted": ("密钥已删除: {name}", "Secret deleted: {name}"),
@@ -379,6 +518,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class Text:
+    """A message rendered later, in the reader's language: e.g. the reason inside another message.
+
+    `translate` renders every `Text` among its parameters in the language it renders the message in.
+    """
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: Lang = "zh") -> str:
+        """This message in `lang`."""
+        return translate(self.key, lang, **self.params)
+
+
 def negotiate(accept_language: str | None) -> Lang:
     """Pick the response language from an `Accept-Language` header; Chinese unless English comes first."""
     if not accept_language:
@@ -396,7 +550,85 @@ def translate(key: str, lang: Lang = "zh", **params: Any) -> str:
     """Render message `key` in `lang`, substituting `params`; an unknown key renders as itself."""
     zh, en = MESSAGES.get(key, (key, key))
     template = en if lang == "en" else zh
+    rendered = {name: v.render(lang) if isinstance(v, Text) else v for name, v in params.items()}
     try:
-        return template.format(**params)
+        return template.format(**rendered)
     except (KeyError, IndexError):
         return template
+
+
+# pydantic's error types -> message keys of the `detail` list; their `ctx` values fill the message.
+_PYDANTIC_KEYS = {
+    "missing": "field_required",
+    "string_too_long": "field_too_long",
+    "string_too_short": "field_too_short",
+    "too_long": "field_too_many",
+    "too_short": "field_too_few",
+    "string_type": "field_string",
+    "string_unicode": "field_string",
+    "int_type": "field_int",
+    "int_parsing": "field_int",
+    "int_from_float": "field_int",
+    "int_parsing_size": "json_int_range",
+    "float_type": "field_number",
+    "float_parsing": "field_number",
+    "finite_number": "json_not_finite",
+    "bool_type": "field_bool",
+    "bool_parsing": "field_bool",
+    "dict_type": "field_object",
+    "model_type": "field_object",
+    "model_attributes_type": "field_object",
+    "list_type": "field_list",
+    "tuple_type": "field_list",
+    "set_type": "field_list",
+    "literal_error": "field_choice",
+    "enum": "field_choice",
+    "union_tag_invalid": "field_choice",
+    "greater_than_equal": "field_ge",
+    "greater_than": "field_gt",
+    "less_than_equal": "field_le",
+    "less_than": "field_lt",
+    "string_pattern_mismatch": "field_pattern",
+    "json_invalid": "invalid_json",
+    "json_type": "invalid_json",
+    "datetime_type": "field_datetime",
+    "datetime_parsing": "field_datetime",
+    "datetime_from_date_parsing": "field_datetime",
+    "datetime_object_invalid": "field_datetime",
+    "date_type": "field_datetime",
+    "date_parsing": "field_datetime",
+    "date_from_datetime_parsing": "field_datetime",
+    "timezone_aware": "field_datetime",
+}
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie", "form"})
+
+
+def field_path(loc: Sequence[str | int], root: str = "body") -> str:
+    """A pydantic error location as a field path: `("body", "jump_list", 0, "type")` -> `jump_list[0].type`.
+
+    Request parts (`body`, `query`, ...) are dropped; a location naming no field names `root`.
+    """
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in _LOCATIONS and not path:
+            continue
+        else:
+            path += f".{part}" if path else str(part)
+    return path or root
+
+
+def field_text(error: Mapping[str, Any]) -> Text:
+    """The message of one pydantic error, to render in any language: ours for the types above and for
+    our own error keys, a generic one otherwise (never pydantic's English)."""
+    kind = str(error.get("type", ""))
+    key = _PYDANTIC_KEYS.get(kind, kind)
+    if key not in MESSAGES:
+        key = "field_invalid"
+    return Text(key, dict(error.get("ctx") or {}))
+
+
+def field_message(error: Mapping[str, Any], lang: Lang = "zh") -> str:
+    """`field_text(error)` rendered in `lang`."""
+    return field_text(error).render(lang)

@@ -49,6 +49,8 @@ def schema_error(body: dict[str, Any]) -> str | None:
         return None if _str(part.get("title")) and _str(part.get("text")) else "markdown.title/text"
     if kind == "link":
         ok = all(_str(part.get(k)) for k in ("title", "text", "messageUrl"))
+        if "picUrl" in part and not _str(part["picUrl"]):
+            return "link.picUrl"
         return None if ok else "link.title/text/messageUrl"
     if kind == "actionCard":
         if not (_str(part.get("title")) and _str(part.get("text"))):
@@ -59,7 +61,8 @@ def schema_error(body: dict[str, Any]) -> str | None:
             return None if _str(part.get("singleURL")) else "actionCard.singleURL"
         return None if _links_ok(part.get("btns"), ("title", "actionURL")) else "actionCard.btns"
     if kind == "feedCard":
-        return None if _links_ok(part.get("links"), ("title", "messageURL")) else "feedCard.links"
+        ok = _links_ok(part.get("links"), ("title", "messageURL", "picURL"))
+        return None if ok else "feedCard.links"
     return f"unsupported msgtype {kind}"
 
 

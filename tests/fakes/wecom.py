@@ -23,39 +23,67 @@ TEXT_LIMIT = 2048
 MARKDOWN_LIMIT = 4096
 IMAGE_LIMIT = 2 * 1024 * 1024
 CARD_TYPES = ("text_notice", "news_notice", "button_interaction")
+# Cards a tap opens: they need a card_action.
+LINKED_CARD_TYPES = ("text_notice", "news_notice")
 
 
 def _str(value: Any) -> bool:
     return isinstance(value, str) and value != ""
 
 
+def _link_error(link: Any, where: str, types: tuple[int, ...]) -> str | None:
+    """A link (card_action or jump item): type 1 needs url, type 2 needs appid."""
+    if not isinstance(link, dict) or link.get("type", 0) not in types:
+        return f"{where}.type"
+    if link.get("type") == 1 and not _str(link.get("url")):
+        return f"{where}.url"
+    if link.get("type") == 2 and not _str(link.get("appid")):
+        return f"{where}.appid"
+    return None
+
+
 def _card_error(card: Any) -> str | None:
+    """What WeCom's template_card schema refuses: an unknown card type, a missing card_action (type 1
+    with url or 2 with appid) on text_notice and news_notice, jump items not of type 0/1/2 with their
+    url or appid, more than 6 rows, 3 jump links or 6 buttons (style 1-4), an image aspect ratio
+    outside 1.3 to 2.25."""
     if not isinstance(card, dict) or card.get("card_type") not in CARD_TYPES:
         return "template_card.card_type"
     kind = card["card_type"]
     title = card.get("main_title", {})
     if not isinstance(title, dict) or not _str(title.get("title")):
         return "template_card.main_title.title"
-    action = card.get("card_action")
-    if kind in ("text_notice", "news_notice"):
-        if not isinstance(action, dict) or action.get("type") not in (0, 1, 2):
-            return "template_card.card_action"
-        if action["type"] == 1 and not _str(action.get("url")):
-            return "template_card.card_action.url"
-    if kind == "news_notice" and not _str(card.get("card_image", {}).get("url")):
-        return "template_card.card_image.url"
+    if kind in LINKED_CARD_TYPES or "card_action" in card:
+        error = _link_error(card.get("card_action"), "template_card.card_action", (1, 2))
+        if error:
+            return error
+    if kind == "news_notice":
+        image = card.get("card_image", {})
+        if not _str(image.get("url")):
+            return "template_card.card_image.url"
+        ratio = image.get("aspect_ratio", 1.3)
+        if not isinstance(ratio, int | float) or not 1.3 <= ratio <= 2.25:
+            return "template_card.card_image.aspect_ratio"
     if kind == "button_interaction":
         buttons = card.get("button_list")
-        if not _str(card.get("task_id")) or not isinstance(buttons, list) or not buttons:
+        if not _str(card.get("task_id")) or not isinstance(buttons, list) or not 1 <= len(buttons) <= 6:
             return "template_card.task_id/button_list"
         if not all(_str(b.get("text")) and _str(b.get("key")) for b in buttons):
             return "template_card.button_list.text/key"
-    for row in card.get("horizontal_content_list", []):
-        if not _str(row.get("keyname")):
-            return "template_card.horizontal_content_list.keyname"
-    for jump in card.get("jump_list", []):
+        if not all(b.get("style", 1) in (1, 2, 3, 4) for b in buttons):
+            return "template_card.button_list.style"
+    rows = card.get("horizontal_content_list", [])
+    if len(rows) > 6 or not all(_str(row.get("keyname")) for row in rows):
+        return "template_card.horizontal_content_list"
+    jumps = card.get("jump_list", [])
+    if len(jumps) > 3:
+        return "template_card.jump_list"
+    for jump in jumps:
         if not _str(jump.get("title")):
             return "template_card.jump_list.title"
+        error = _link_error(jump, "template_card.jump_list", (0, 1, 2))
+        if error:
+            return error
     return None
 
 

@@ -103,7 +103,9 @@ async def test_download_is_plain_text(client: httpx.AsyncClient, app: FastAPI) -
     await seed(app)
     response = await client.get(f"/api/script/scripts/{SCRIPT}/logs/download")
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
-    assert response.headers["content-disposition"] == f'attachment; filename="{SCRIPT}.log"'
+    assert response.headers["content-disposition"] == (
+        f"attachment; filename=\"{SCRIPT}.log\"; filename*=UTF-8''{SCRIPT}.log"
+    )
     lines = response.text.splitlines()
     assert lines[0] == "2025-09-11T01:00:00.000Z [INFO] 脚本启动中..."
     assert lines[1] == '2025-09-11T02:00:00.000Z [WARNING] 温度过高: 85°C {"sensor": 7}'

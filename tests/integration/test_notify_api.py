@@ -257,7 +257,7 @@ async def test_check_result_shows_each_channel_payload(client: httpx.AsyncClient
         "payload": {"msgtype": "markdown", "markdown": {"content": data["apprise"]["body"]}},
     }
     bad = await client.post(f"{BASE}/check-result", json={"result": {"msg_type": "feedCard"}})
-    assert (bad.status_code, bad.json()["error"]) == (400, "result 字段 links 无效: 至少需要一项")
+    assert (bad.status_code, bad.json()["error"]) == (400, "result 字段 links 无效: 至少需要 1 项")
 
 
 async def test_a_tenant_sees_only_its_own_channels(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -306,7 +306,7 @@ async def test_invalid_result_and_missing_channels_fail_with_named_reasons(
         outcomes = await svc.send_result([channel, 99], {"msg_type": "link", "title": "t"}, trace_id="bad")
         rows = await svc.deliveries(trace_id="bad")
     assert [o.ok for o in outcomes] == [False, False]
-    assert outcomes[0].message == "result 字段 content 无效: 必填"
+    assert outcomes[0].message == "result 字段 content 无效: 必填字段"
     assert outcomes[1].message == "通知渠道不存在: 99"
     assert sorted(r.status for r in rows) == ["failed", "failed"]
     assert fake.received == []
@@ -354,3 +354,63 @@ async def test_every_delivery_is_recorded_with_its_trace_id(
     assert (row["status"], row["msg_type"], row["converted_from"]) == ("success", "news", "feedCard")
     assert row["response"] == "ok"
     assert row["target"] == "企微"
+
+
+WIDE_CARD = {
+    "msg_type": "template_card",
+    "card_type": "news_notice",
+    "title": "新品",
+    "image_url": "https://example.com/b.png",
+    "aspect_ratio": "wide",
+    "jump_list": [{"title": "看看", "url": "https://example.com/n"}],
+}
+
+
+async def test_a_field_one_vendor_refuses_fails_only_that_channel_and_is_recorded(
+    app: FastAPI, ding: tuple[FakeDingTalk, LocalServer], wecom: tuple[FakeWecom, LocalServer]
+) -> None:
+    dfake, dserver = ding
+    wfake, wserver = wecom
+    async with app.state.sessions() as session:
+        svc = service(app, session)
+        d_id = await add_channel(svc, "钉钉", "dingtalk_bot", dfake.url(dserver.url), SECRET)
+        w_id = await add_channel(svc, "企微", "wecom_bot", wfake.url(wserver.url))
+        for broken in (
+            WIDE_CARD,
+            {**WIDE_CARD, "aspect_ratio": 1.5, "jump_list": [{"type": 7, "title": "x", "url": "u"}]},
+            {
+                **WIDE_CARD,
+                "card_type": "button_interaction",
+                "buttons": [{"title": "a", "key": "k", "style": "big"}],
+            },
+        ):
+            outcomes = await svc.send_result([d_id, w_id], broken, trace_id="trace-wide")
+            assert [o.ok for o in outcomes] == [True, False], outcomes
+            assert outcomes[1].message.startswith("result 字段 ")
+        deliveries = await svc.deliveries(trace_id="trace-wide")
+    assert {(d.channel_type, d.status) for d in deliveries} == {
+        ("dingtalk_bot", "success"),
+        ("wecom_bot", "failed"),
+    }
+    assert "aspect_ratio" in [d.response for d in deliveries if d.status == "failed"][-1]
+    assert len(dfake.received) == 3
+    assert wfake.received == []
+
+
+async def test_a_dingtalk_feed_card_needs_every_picture_and_never_sends_an_empty_one(
+    app: FastAPI, ding: tuple[FakeDingTalk, LocalServer], wecom: tuple[FakeWecom, LocalServer]
+) -> None:
+    dfake, dserver = ding
+    wfake, wserver = wecom
+    feed = {"msg_type": "feedCard", "links": [{"title": "a", "url": "https://example.com/a"}]}
+    async with app.state.sessions() as session:
+        svc = service(app, session)
+        d_id = await add_channel(svc, "钉钉", "dingtalk_bot", dfake.url(dserver.url), SECRET)
+        w_id = await add_channel(svc, "企微", "wecom_bot", wfake.url(wserver.url))
+        outcomes = await svc.send_result([d_id, w_id], feed)
+    assert [o.ok for o in outcomes] == [False, True]
+    assert (
+        outcomes[0].message == "result 字段 links[0].pic_url 无效: 钉钉 feedCard 的每条链接都需要图片 pic_url"
+    )
+    assert dfake.received == []
+    assert wfake.received[0]["msgtype"] == "news"

@@ -156,8 +156,9 @@ async def test_next_runs_start_at_next_run_at_in_the_task_timezone(client: httpx
         "data"
     ]
     assert len(data["next_runs"]) == 3
-    assert all(t.endswith("T08:00:00+08:00") for t in data["next_runs"])
-    assert datetime.fromisoformat(data["next_runs"][0]) == datetime.fromisoformat(task["next_run_at"])
+    # UTC, the API's one time format: 08:00 in Asia/Shanghai is 00:00Z.
+    assert all(t.endswith("T00:00:00.000Z") for t in data["next_runs"])
+    assert data["next_runs"][0] == task["next_run_at"]
 
 
 async def test_schedule_preview_answers_times_with_offsets_and_descriptions(
@@ -173,7 +174,8 @@ async def test_schedule_preview_answers_times_with_offsets_and_descriptions(
     response = await client.post("/api/scheduled-tasks/schedule-preview", json=body)
     assert response.status_code == 200, response.text
     data = response.json()["data"]
-    assert data["next_runs"] == ["2026-03-29T03:00:00+02:00", "2026-03-30T02:30:00+02:00"]
+    # 03:00+02:00 (the skipped 02:30 moved to the jump's end), then 02:30+02:00, in UTC
+    assert data["next_runs"] == ["2026-03-29T01:00:00.000Z", "2026-03-30T00:30:00.000Z"]
     assert data["description"] == "每天 02:30:00 (Europe/Berlin)"
     english = await client.post(
         "/api/scheduled-tasks/schedule-preview", json=body, headers={"Accept-Language": "en"}

@@ -335,7 +335,7 @@ async def test_retries_are_recorded_and_the_alert_follows_the_final_failure(
     )
     events = await app.state.bus.subscribe("event.*")
     trace_id = (await client.post(f"/api/scheduled-tasks/{task['id']}/run")).json()["data"]["trace_id"]
-    start = engine.clock.now()
+    start = engine.clock.current = engine.clock.now().replace(microsecond=0)
     for step in range(3):
         engine.clock.current = start + timedelta(seconds=30 * step)
         assert await engine.executor.claim(engine.clock.now() - timedelta(seconds=1)) == 0 or step == 0
@@ -363,6 +363,24 @@ async def test_retries_are_recorded_and_the_alert_follows_the_final_failure(
     assert "HTTP 500" in message.data["error"]
     await events.close()
     assert (await task_row(app, task["id"])).last_run_status == "failed"
+
+
+async def test_a_retry_never_starts_before_retry_interval_has_passed(
+    client: httpx.AsyncClient, app: FastAPI, engine: Engine, receiver: tuple[FakeReceiver, str]
+) -> None:
+    fake, url = receiver
+    fake.status = 500
+    task = await create(client, url, retry_count=1, retry_interval=1)
+    await client.post(f"/api/scheduled-tasks/{task['id']}/run")
+    failed_at = engine.clock.current = engine.clock.now().replace(microsecond=600_000)
+    assert await engine.executor.claim(failed_at) == 1
+    await engine.drain()
+    # 0.6 s after a whole second, a 1-second interval may not be cut to 0.4 s by the stored precision
+    for early in (0.4, 0.9, 0.999):
+        assert await engine.executor.claim(failed_at + timedelta(seconds=early)) == 0
+    assert await engine.executor.claim(failed_at + timedelta(seconds=1.4)) == 1
+    await engine.drain()
+    assert len(fake.hits) == 2
 
 
 async def test_a_refused_destination_fails_the_run_with_the_reason(

@@ -510,8 +510,9 @@ async def test_a_boot_that_exits_or_hangs_fails_the_start_and_leaves_nothing_run
         {"success": False, "error": "脚本进程已退出: exit code 3"},
     )
     hung = await client.post("/api/script/scripts/start", json={"script_path": "hangs.py"})
+    # a boot() that never finishes is the script's fault: 400, like one that raises
     assert (hung.status_code, hung.json()) == (
-        500,
+        400,
         {"success": False, "error": "脚本启动超时: boot() 在 2.0 秒内未完成"},
     )
     assert (await client.get("/api/script/scripts/running")).json()["data"] == []

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.conftest import ADMIN_TOKEN
 from tests.integration.cli_helpers import run_cli
 from tests.servers import LocalServer
 
@@ -48,6 +55,7 @@ async def test_the_cli_lists_toggles_runs_and_shows_logs_of_a_task(
         assert code == 0
         moments = out.strip().splitlines()[1:]
         assert len(moments) == 2
+        # the API answers UTC; the CLI shows the task's own wall clock
         assert all(m.endswith("+08:00") for m in moments)
 
         code, out = await run_cli("task", "run", task_id, "--params", '{"day": "today"}', "--url", server.url)
@@ -62,3 +70,25 @@ async def test_the_cli_lists_toggles_runs_and_shows_logs_of_a_task(
         assert (code, out.strip()) == (1, "定时任务不存在: 999")
         code, out = await run_cli("task", "run", task_id, "--params", "{bad", "--url", server.url)
         assert code == 2
+
+
+async def test_tables_piped_to_another_program_are_not_cut_at_80_columns(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    name = "一个很长的任务名称-" + "x" * 90
+    body = {"task_name": name, "time_points": ["08:00"], "execution_type": "script", "script_content": "x=1"}
+    assert (await client.post("/api/scheduled-tasks", json=body)).status_code == 200
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES") and not k.startswith("VWED_")}
+    env["VWED_TOKEN"] = ADMIN_TOKEN
+    async with LocalServer(app) as server:
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [str(Path(sys.executable).with_name("vwed")), "task", "ls", "--url", server.url],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    assert done.returncode == 0, done.stderr
+    assert name in done.stdout
+    assert "…" not in done.stdout

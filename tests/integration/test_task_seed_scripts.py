@@ -168,3 +168,52 @@ async def test_output_is_streamed_live_on_the_bus(
                 break
     assert lines[0] == "first\n"
     assert lines[1].endswith("] second\n")
+
+
+WIDE_CARD_SCRIPT = (
+    "result = {'msg_type': 'template_card', 'card_type': 'news_notice', 'title': '新品',"
+    " 'image_url': 'https://example.com/b.png', 'aspect_ratio': 'wide',"
+    " 'jump_list': [{'title': '看看', 'url': 'https://example.com/n'}]}"
+)
+
+
+async def test_a_run_whose_result_one_channel_refuses_still_reaches_the_other_and_finishes(
+    client: httpx.AsyncClient, app: FastAPI, fakes: tuple[FakeOpenAI, FakeDingTalk, str, str]
+) -> None:
+    ding, url = fakes[1], fakes[3]
+    wecom = FakeWecom()
+    async with LocalServer(wecom.app) as server:
+        robot = {"channel_name": "企微群", "channel_type": "wecom_bot", "webhook_url": wecom.url(server.url)}
+        wecom_id = (await client.post("/api/notification-channels", json=robot)).json()["data"]["id"]
+        task = await create_task(
+            client, WIDE_CARD_SCRIPT, notify_channels=[await channel(client, url), wecom_id]
+        )
+        run = await run_now(client, task["id"])
+    assert run["status"] == "success", run
+    assert "推送 销售群: OK" in run["output"]
+    assert "推送 企微群: FAILED result 字段 aspect_ratio 无效" in run["output"]
+    assert [m["msgtype"] for m in ding.received] == ["actionCard"]
+    assert wecom.received == []
+    deliveries = (
+        await client.get("/api/notification-channels/deliveries", params={"trace_id": run["trace_id"]})
+    ).json()["data"]
+    assert sorted(d["status"] for d in deliveries) == ["failed", "success"]
+
+
+async def test_test_script_and_check_result_answer_400_naming_the_field(client: httpx.AsyncClient) -> None:
+    tested = await client.post("/api/scheduled-tasks/test-script", json={"script_content": WIDE_CARD_SCRIPT})
+    assert tested.status_code == 400, tested.text
+    assert tested.json()["detail"][0]["field"] == "result.aspect_ratio"
+    assert tested.json()["detail"][0]["message"].startswith("wecom_bot: ")
+    not_dict = await client.post(
+        "/api/scheduled-tasks/test-script", json={"script_content": "result = [1, 2]"}
+    )
+    assert not_dict.status_code == 400
+    assert not_dict.json()["error"] == "result 字段 result 无效: result 必须是字典 (dict),收到 list"
+    result: dict[str, Any] = {}
+    exec(WIDE_CARD_SCRIPT, {}, result)  # the same dict, checked without running a script
+    checked = await client.post(
+        "/api/notification-channels/check-result", json=result, headers={"Accept-Language": "en"}
+    )
+    assert checked.status_code == 400
+    assert checked.json()["error"].startswith("The result cannot be sent to wecom_bot, wecom_app")

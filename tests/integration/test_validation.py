@@ -21,7 +21,7 @@ async def _create_file(client: httpx.AsyncClient, **fields: object) -> httpx.Res
         ("../x.py", "不能包含 '..' 路径段"),
         ("a/../../x.py", "不能包含 '..' 路径段"),
         ("a\\b.py", "不能包含反斜杠"),
-        ("a\x00b.py", "不能包含控制字符或NUL"),
+        ("a\x00b.py", "不能包含NUL字符或无效的Unicode"),
         ("a\nb.py", "不能包含控制字符或NUL"),
         ("a//b.py", "不能包含空路径段或 '.'"),
         ("./a.py", "不能包含空路径段或 '.'"),

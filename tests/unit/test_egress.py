@@ -16,6 +16,7 @@ from vwed.net.egress import (
     EgressDenied,
     EgressPolicy,
     InvalidUrl,
+    checked_addresses,
     embedded_ipv4,
     guard_urllib3,
     guarded_client,
@@ -203,3 +204,14 @@ async def test_the_urllib3_guard_refuses_before_connecting_and_reaches_allowed_h
                 await asyncio.to_thread(fetch, url, params)
     finally:
         connection.create_connection = original
+
+
+async def test_with_public_destinations_off_names_are_refused_before_any_lookup() -> None:
+    policy = EgressPolicy.parse("127.0.0.1", public=False)
+    assert not policy.may_resolve("example.com")
+    with pytest.raises(EgressDenied):
+        # a name that would resolve: refused without asking DNS
+        await checked_addresses(policy, "localhost", 80)
+    assert not policy.allows("8.8.8.8", ipaddress.ip_address("8.8.8.8"))
+    assert policy.allows("127.0.0.1", ipaddress.ip_address("127.0.0.1"))
+    assert [str(a) for a in await checked_addresses(policy, "127.0.0.1", 80)] == ["127.0.0.1"]

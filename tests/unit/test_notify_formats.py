@@ -136,3 +136,75 @@ def test_image_over_two_megabytes_is_refused() -> None:
     with pytest.raises(InvalidResult) as error:
         parse_result({"msg_type": "image", "image_base64": big})
     assert error.value.params["field"] == "image_base64"
+
+
+CARD = {
+    "msg_type": "template_card",
+    "card_type": "text_notice",
+    "title": "t",
+    "jump_list": [{"title": "j", "url": "https://example.com/j"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            {"card_type": "news_notice", "image_url": "https://x/p.png", "aspect_ratio": "wide"},
+            "aspect_ratio",
+        ),
+        ({"card_type": "news_notice", "image_url": "https://x/p.png", "aspect_ratio": 1.2}, "aspect_ratio"),
+        ({"card_type": "news_notice", "image_url": "https://x/p.png", "aspect_ratio": 2.3}, "aspect_ratio"),
+        ({"jump_list": [{"type": "link", "title": "j", "url": "u"}]}, "jump_list[0].type"),
+        ({"jump_list": [{"type": 1, "title": "j"}]}, "jump_list[0]"),
+        ({"jump_list": [{"type": 2, "title": "j"}]}, "jump_list[0]"),
+        ({"jump_list": [{"title": "j"}]}, "jump_list[0]"),
+        ({"jump_list": [{"title": "j", "url": "u"}] * 4}, "jump_list"),
+        ({"horizontal_list": [{"keyname": "k"}] * 7}, "horizontal_list"),
+        (
+            {"card_type": "button_interaction", "buttons": [{"title": "b", "key": "k", "style": 5}]},
+            "buttons[0].style",
+        ),
+        (
+            {"card_type": "button_interaction", "buttons": [{"title": "b", "key": "k", "style": "x"}]},
+            "buttons[0].style",
+        ),
+        ({"jump_list": []}, "url"),
+    ],
+)
+def test_wecom_template_cards_follow_the_published_schema(change: dict[str, Any], field: str) -> None:
+    message = parse_result({**CARD, **change})
+    with pytest.raises(InvalidResult) as error:
+        render(message, "wecom")
+    assert error.value.field == field
+    # DingTalk shows the same card converted, and does not care about WeCom's fields
+    render(message, "dingtalk")
+
+
+def test_card_action_is_a_url_or_an_appid_never_type_0() -> None:
+    by_url = render(parse_result(CARD), "wecom").payload["template_card"]
+    assert by_url["card_action"] == {"type": 1, "url": "https://example.com/j"}
+    mini = {**CARD, "jump_list": [{"title": "小程序", "appid": "wx123", "pagepath": "pages/a"}]}
+    card = render(parse_result(mini), "wecom").payload["template_card"]
+    assert card["jump_list"] == [{"type": 2, "title": "小程序", "appid": "wx123", "pagepath": "pages/a"}]
+    assert card["card_action"] == {"type": 2, "appid": "wx123", "pagepath": "pages/a"}
+    buttons = {
+        **CARD,
+        "card_type": "button_interaction",
+        "jump_list": [],
+        "buttons": [{"title": "b", "key": "k"}],
+    }
+    assert "card_action" not in render(parse_result(buttons), "wecom").payload["template_card"]
+
+
+def test_dingtalk_link_without_a_picture_omits_pic_url() -> None:
+    link = {"msg_type": "link", "title": "t", "content": "c", "url": "https://example.com"}
+    payload = render(parse_result(link), "dingtalk").payload
+    assert "picUrl" not in payload["link"]
+    assert schema_error(payload) is None
+
+
+def test_news_without_pictures_reaches_dingtalk_as_markdown() -> None:
+    news = {"msg_type": "news", "articles": [{"title": "a", "url": "https://example.com/a"}]}
+    rendered = render(parse_result(news), "dingtalk")
+    assert (rendered.msg_type, rendered.converted_from) == ("markdown", "news")

@@ -7,13 +7,14 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vwed.db.base import Base, TenantOwned, utcnow
+from vwed.db.base import NEVER_REUSED, Base, TenantOwned, utcnow
 
 
 class ApiToken(TenantOwned, Base):
     """A bearer token; `role` is `admin` (every tenant) or `user` (its own `tenant_id` only)."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

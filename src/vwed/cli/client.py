@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from typing import Annotated, Any
 
 import httpx
@@ -11,7 +13,16 @@ from rich.console import Console
 
 from vwed.config import Settings
 
-console = Console()
+
+def _width() -> int | None:
+    """Rich's width: the terminal's when there is one; else `COLUMNS` or wide enough for any row, so a
+    table piped to a file or another program is never cut at 80 columns."""
+    if sys.stdout.isatty():
+        return None
+    return int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 4000
+
+
+console = Console(width=_width())
 
 Url = Annotated[
     str | None,

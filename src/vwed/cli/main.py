@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vwed.auth import service as auth
+from vwed.cli.client import console
 from vwed.cli.scripts import script_app
 from vwed.cli.tasks import task_app
 from vwed.config import Settings
@@ -32,7 +32,6 @@ app.add_typer(token_app, name="token")
 app.add_typer(script_app, name="script")
 app.add_typer(task_app, name="task")
 
-console = Console()
 T = TypeVar("T")
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory [env: VWED_DATA_DIR]")]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -119,5 +121,7 @@ def next_runs(
     """The task's next fire times in its timezone."""
     data = request("GET", f"/api/scheduled-tasks/{task_id}/next-runs?count={count}", url, token)["data"]
     console.print(data["descriptions"]["en"])
+    zone = ZoneInfo(data["timezone"])
     for moment in data["next_runs"]:
-        console.print(moment, highlight=False)
+        local = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(zone)
+        console.print(local.isoformat(), highlight=False)

@@ -8,42 +8,100 @@ import importlib.resources
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Query, Request, WebSocket
 from fastapi.responses import HTMLResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from vwed.auth.service import Principal
-from vwed.errors import Forbidden, NotFound, Unauthorized
+from vwed.db.base import Moment, RequestBody, SeqNumber
+from vwed.errors import FieldProblem, Forbidden, InvalidFields, NotFound, Unauthorized
 from vwed.i18n import Lang, negotiate, translate
 from vwed.logs.hub import Connection, LogHub
-from vwed.logs.schemas import normal_level, utc_stamp
+from vwed.logs.schemas import LEVELS, normal_level, utc_stamp
 from vwed.logs.service import LogPipeline, LogQueryService, naive_utc
 from vwed.scripts.service import ScriptSupervisor
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, ok, principal_of
 from vwed.web.headers import page_csp
+from vwed.web.schemas import Done, answers, with_errors
 
 router = APIRouter(prefix="/api/script", tags=["logs"])
 socket_router = APIRouter()
 Body = dict[str, Any]
 
 MAX_TAIL = 10_000
+LevelName = Annotated[
+    Literal["debug", "info", "warning", "warn", "error", "critical"],
+    BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value),
+]
 ScriptId = Annotated[str, Field(min_length=1, max_length=160)]
 
 
-class BroadcastTest(BaseModel):
+class ConnectionInfo(BaseModel):
+    """One WebSocket connection (seed 4.4)."""
+
+    connection_id: str
+    client_id: str
+    client_type: str
+    connected_at: str
+    subscribed_scripts: list[str]
+    pending: int
+    dropped: int
+
+
+class ConnectionsStatus(BaseModel):
+    """Seed 4.4: this node's WebSocket connections."""
+
+    total_connections: int
+    total_script_subscriptions: int
+    connections: list[ConnectionInfo]
+    script_subscriptions: dict[str, int]
+
+
+class StoredLine(BaseModel):
+    """A stored log line."""
+
+    seq: int
+    timestamp: str
+    level: str
+    source: str
+    message: str
+    data: dict[str, Any] | None
+
+
+class LogLinesPage(BaseModel):
+    """A page of a script's stored lines; `next_cursor` fetches the next one."""
+
+    script_id: str
+    logs: list[StoredLine]
+    next_cursor: int | None
+
+
+class BroadcastTest(RequestBody):
     """Body of `POST /api/script/ws/broadcast/test`."""
 
     script_id: ScriptId
     message: Annotated[str, Field(max_length=8192)]
-    level: str = "info"
+    level: LevelName = "info"
     repeat: Annotated[int, Field(ge=1, le=100_000)] = Field(
         default=1,
         description="Load-test aid: above 1, one pre-built frame is delivered that many times to this "
         "node's subscribers, bypassing the bus and storage.",
     )
+
+
+def requested_levels(level: str | None) -> list[str]:
+    """The levels of a `level=ERROR,WARNING` filter, in capitals; an unknown one is a 400."""
+    levels = [part.strip().upper() for part in (level or "").split(",") if part.strip()]
+    unknown = [name for name in levels if name not in LEVELS]
+    if unknown:
+        raise InvalidFields(
+            [FieldProblem("level", "field_unknown_level", {"value": unknown[0], "levels": ",".join(LEVELS)})]
+        )
+    return levels
 
 
 def _hub(request: Request | WebSocket) -> LogHub:
@@ -185,12 +243,20 @@ async def _subscribe(
 # -- HTTP -----------------------------------------------------------------------------------------
 
 
-@router.get("/ws/connections/status", summary="WebSocket connections of this node (the caller's own)")
+@router.get(
+    "/ws/connections/status",
+    summary="WebSocket connections of this node (the caller's own)",
+    **answers(ConnectionsStatus),
+)
 async def connections_status(request: Request, principal: PrincipalDep) -> Body:
     return ok(_hub(request).status(principal.scope))
 
 
-@router.post("/ws/broadcast/test", summary="Send a test log line to the subscribers of one of your scripts")
+@router.post(
+    "/ws/broadcast/test",
+    summary="Send a test log line to the subscribers of one of your scripts",
+    **answers(Done),
+)
 async def broadcast_test(
     body: BroadcastTest, request: Request, bus: BusDep, principal: PrincipalDep, lang: LangDep
 ) -> Body:
@@ -214,19 +280,23 @@ async def broadcast_test(
     return ok(message=translate("ws_broadcast_sent", lang, script_id=body.script_id))
 
 
-@router.get("/scripts/{script_id}/logs", summary="Stored log lines of a script, filtered and paged")
+@router.get(
+    "/scripts/{script_id}/logs",
+    summary="Stored log lines of a script, filtered and paged",
+    **answers(LogLinesPage),
+)
 async def script_log_lines(
     script_id: str,
     session: SessionDep,
     principal: PrincipalDep,
     level: Annotated[str | None, Query(description="comma-separated levels, e.g. ERROR,WARNING")] = None,
     keyword: Annotated[str | None, Query(max_length=200)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    cursor: int | None = None,
+    cursor: SeqNumber | None = None,
 ) -> Body:
-    levels = [part.strip().upper() for part in (level or "").split(",") if part.strip()]
+    levels = requested_levels(level)
     service = LogQueryService(session, principal.scope)
     lines, next_cursor = await service.page(
         script_id, levels, keyword, naive_utc(since), naive_utc(until), limit, cursor
@@ -245,7 +315,12 @@ async def script_log_lines(
     return ok({"script_id": script_id, "logs": logs, "next_cursor": next_cursor})
 
 
-@router.get("/scripts/{script_id}/logs/download", summary="All stored lines of a script as plain text")
+@router.get(
+    "/scripts/{script_id}/logs/download",
+    summary="All stored lines of a script as plain text",
+    response_class=StreamingResponse,
+    responses=with_errors({"content": {"text/plain": {}}, "description": "One line per log line"}),
+)
 async def download_logs(script_id: str, request: Request, principal: PrincipalDep) -> StreamingResponse:
     sessions = request.app.state.sessions
 
@@ -261,15 +336,26 @@ async def download_logs(script_id: str, request: Request, principal: PrincipalDe
             if cursor is None:
                 return
 
-    filename = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in script_id) + ".log"
     return StreamingResponse(
         lines(),
         media_type="text/plain; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": attachment(script_id + ".log")},
     )
 
 
-@socket_router.get("/api/script/ws/test-page", response_class=HTMLResponse, tags=["logs"])
+def attachment(filename: str) -> str:
+    """A `Content-Disposition` for any file name: an ASCII `filename` for old clients and the exact
+    name in RFC 5987's `filename*` (a header carries only Latin-1, so a name is never put there raw)."""
+    fallback = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@socket_router.get(
+    "/api/script/ws/test-page",
+    response_class=HTMLResponse,
+    tags=["logs"],
+    responses=with_errors({"content": {"text/html": {}}, "description": "The test page"}),
+)
 async def ws_test_page(request: Request, token: str | None = None) -> HTMLResponse:
     """A working test client. Needs the token like every `/api/*` call, as header or `?token=`."""
     await _principal_of(request, token)

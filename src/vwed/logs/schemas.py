@@ -7,17 +7,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from vwed.db.base import iso
 from vwed.logs.models import ScriptLog
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def utc_stamp(moment: datetime | None = None) -> str:
-    """ISO 8601 in UTC with milliseconds and a `Z`, as every WebSocket message carries it."""
-    moment = moment or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """`moment` (now by default) in the API's one time format (`vwed.db.base.iso`)."""
+    return iso(moment or datetime.now(UTC)) or ""
 
 
 def parse_stamp(value: Any) -> datetime:

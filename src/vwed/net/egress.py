@@ -31,6 +31,7 @@ import certifi
 import httpcore
 import httpx
 
+from vwed.config import Settings
 from vwed.errors import BadRequest
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -87,13 +88,34 @@ class InvalidUrl(BadRequest):
 
 @dataclass(frozen=True)
 class EgressPolicy:
-    """Which non-public destinations are allowed: host names and networks from `VWED_EGRESS_ALLOW`."""
+    """Which non-public destinations are allowed: host names and networks from `VWED_EGRESS_ALLOW`.
+
+    With `public` off (`VWED_EGRESS_PUBLIC=false`, as `make fuzz` runs) nothing but the allow-list is
+    reachable, and a name not on it is refused before it is even looked up: no packet, not even a DNS
+    query, leaves for it.
+    """
 
     hosts: frozenset[str] = frozenset()
     networks: tuple[IPNetwork, ...] = field(default_factory=tuple)
+    public: bool = True
 
     @classmethod
-    def parse(cls, allow: str) -> EgressPolicy:
+    def from_settings(cls, settings: Settings) -> EgressPolicy:
+        """The policy `VWED_EGRESS_ALLOW` and `VWED_EGRESS_PUBLIC` describe."""
+        return cls.parse(settings.egress_allow, public=settings.egress_public)
+
+    def may_resolve(self, host: str) -> bool:
+        """Whether `host` may be looked up at all (always, unless public destinations are off)."""
+        if self.public or host.lower().rstrip(".") in self.hosts:
+            return True
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return True
+
+    @classmethod
+    def parse(cls, allow: str, public: bool = True) -> EgressPolicy:
         """Build a policy from a comma-separated list of host names, addresses and CIDRs."""
         hosts: set[str] = set()
         networks: list[IPNetwork] = []
@@ -105,7 +127,7 @@ class EgressPolicy:
                 networks.append(ipaddress.ip_network(entry, strict=False))
             except ValueError:
                 hosts.add(entry.rstrip("."))
-        return cls(hosts=frozenset(hosts), networks=tuple(networks))
+        return cls(hosts=frozenset(hosts), networks=tuple(networks), public=public)
 
     def allows(self, host: str, address: IPAddress) -> bool:
         """Whether `host`, resolved to `address`, may be connected to."""
@@ -113,10 +135,10 @@ class EgressPolicy:
             return True
         embedded = embedded_ipv4(address)
         if embedded:
-            return all(self._listed(v4) or _public(v4) for v4 in embedded)
+            return all(self._listed(v4) or (self.public and _public(v4)) for v4 in embedded)
         if address in _SITE_LOCAL:
             return False
-        return _public(address)
+        return self.public and _public(address)
 
     def _listed(self, address: IPAddress) -> bool:
         return any(address.version == network.version and address in network for network in self.networks)
@@ -142,6 +164,8 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
 
 async def checked_addresses(policy: EgressPolicy, host: str, port: int) -> list[IPAddress]:
     """Resolve `host` and refuse it when any address it resolves to is not allowed."""
+    if not policy.may_resolve(host):
+        raise EgressDenied(host=host, address="-")
     addresses = await resolve(host, port)
     for address in addresses:
         if not policy.allows(host, address):

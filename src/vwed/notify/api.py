@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
+from vwed.db.base import RowId
 from vwed.errors import BadRequest
 from vwed.i18n import translate
 from vwed.notify import schemas
 from vwed.notify.service import DeliveryOutcome, NotifyService, renders_of
 from vwed.web.deps import LangDep, PrincipalDep, SessionDep, SettingsDep, ok
+from vwed.web.schemas import Done, answers
 
 router = APIRouter(prefix="/api/notification-channels", tags=["notification channels"])
 
@@ -45,48 +47,66 @@ def _tested(outcome: DeliveryOutcome, lang: LangDep) -> Out:
 # -- static paths first ---------------------------------------------------------------------------
 
 
-@router.get("/wecom-apps", summary="List WeCom applications")
+@router.get("/wecom-apps", summary="List WeCom applications", **answers(list[schemas.WecomAppOut]))
 async def list_wecom_apps(service: Notify) -> Out:
     return ok([service.app_view(a) for a in await service.list_wecom_apps()])
 
 
-@router.post("/wecom-apps", summary="Register a WeCom application (secret encrypted at rest)")
+@router.post(
+    "/wecom-apps",
+    summary="Register a WeCom application (secret encrypted at rest)",
+    **answers(schemas.WecomAppOut),
+)
 async def create_wecom_app(body: schemas.WecomAppCreate, service: Notify, lang: LangDep) -> Out:
     app = await service.create_wecom_app(body)
     return ok(service.app_view(app), translate("notify_app_created", lang, name=app.app_name))
 
 
-@router.put("/wecom-apps/{app_id}", summary="Change a WeCom application")
-async def update_wecom_app(app_id: int, body: schemas.WecomAppUpdate, service: Notify, lang: LangDep) -> Out:
+@router.put("/wecom-apps/{app_id}", summary="Change a WeCom application", **answers(schemas.WecomAppOut, 404))
+async def update_wecom_app(
+    app_id: RowId, body: schemas.WecomAppUpdate, service: Notify, lang: LangDep
+) -> Out:
     app = await service.update_wecom_app(app_id, body)
     return ok(service.app_view(app), translate("notify_app_updated", lang, name=app.app_name))
 
 
-@router.delete("/wecom-apps/{app_id}", summary="Delete a WeCom application")
-async def delete_wecom_app(app_id: int, service: Notify, lang: LangDep) -> Out:
+@router.delete("/wecom-apps/{app_id}", summary="Delete a WeCom application", **answers(Done, 404))
+async def delete_wecom_app(app_id: RowId, service: Notify, lang: LangDep) -> Out:
     name = await service.delete_wecom_app(app_id)
     return ok(message=translate("notify_app_deleted", lang, name=name))
 
 
-@router.post("/wecom-apps/{app_id}/test", summary="Send a test message with a WeCom application")
+@router.post(
+    "/wecom-apps/{app_id}/test",
+    summary="Send a test message with a WeCom application",
+    **answers(schemas.Outcome, 404),
+)
 async def send_wecom_app_test(
-    app_id: int, service: Notify, lang: LangDep, body: Annotated[schemas.AppTest | None, Body()] = None
+    app_id: RowId, service: Notify, lang: LangDep, body: Annotated[schemas.AppTest | None, Body()] = None
 ) -> Out:
     return _tested(await service.test_wecom_app(app_id, body or schemas.AppTest()), lang)
 
 
-@router.get("/deliveries", summary="Recorded deliveries, newest first (filter by run trace_id or channel)")
+@router.get(
+    "/deliveries",
+    summary="Recorded deliveries, newest first (filter by run trace_id or channel)",
+    **answers(list[schemas.DeliveryOut]),
+)
 async def list_deliveries(
     service: Notify,
     trace_id: str | None = None,
-    channel_id: int | None = None,
+    channel_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Out:
     rows = await service.deliveries(trace_id, channel_id, limit)
     return ok([schemas.delivery_out(r) for r in rows])
 
 
-@router.post("/check-result", summary="Validate a result dict and show what each channel type receives")
+@router.post(
+    "/check-result",
+    summary="Validate a result dict and show what each channel type receives",
+    **answers(schemas.Renders),
+)
 async def check_result(body: schemas.ResultCheck) -> Out:
     return ok(renders_of(body.result))
 
@@ -94,12 +114,12 @@ async def check_result(body: schemas.ResultCheck) -> Out:
 # -- channels -------------------------------------------------------------------------------------
 
 
-@router.get("", summary="List notification channels")
+@router.get("", summary="List notification channels", **answers(list[schemas.ChannelOut]))
 async def list_channels(service: Notify) -> Out:
     return ok([service.channel_view(c) for c in await service.list_channels()])
 
 
-@router.post("", summary="Create a notification channel")
+@router.post("", summary="Create a notification channel", **answers(schemas.ChannelOut, 409))
 async def create_channel(body: schemas.ChannelCreate, service: Notify, lang: LangDep) -> Out:
     channel = await service.create_channel(body)
     return ok(
@@ -107,22 +127,28 @@ async def create_channel(body: schemas.ChannelCreate, service: Notify, lang: Lan
     )
 
 
-@router.put("/{channel_id}", summary="Change a notification channel")
-async def update_channel(channel_id: int, body: schemas.ChannelUpdate, service: Notify, lang: LangDep) -> Out:
+@router.put("/{channel_id}", summary="Change a notification channel", **answers(schemas.ChannelOut, 404, 409))
+async def update_channel(
+    channel_id: RowId, body: schemas.ChannelUpdate, service: Notify, lang: LangDep
+) -> Out:
     channel = await service.update_channel(channel_id, body)
     return ok(
         service.channel_view(channel), translate("notify_channel_updated", lang, name=channel.channel_name)
     )
 
 
-@router.delete("/{channel_id}", summary="Delete a notification channel")
-async def delete_channel(channel_id: int, service: Notify, lang: LangDep) -> Out:
+@router.delete("/{channel_id}", summary="Delete a notification channel", **answers(Done, 404))
+async def delete_channel(channel_id: RowId, service: Notify, lang: LangDep) -> Out:
     name = await service.delete_channel(channel_id)
     return ok(message=translate("notify_channel_deleted", lang, name=name))
 
 
-@router.post("/{channel_id}/test", summary="Send a real test message and report the robot's answer")
+@router.post(
+    "/{channel_id}/test",
+    summary="Send a real test message and report the robot's answer",
+    **answers(schemas.Outcome, 404),
+)
 async def send_channel_test(
-    channel_id: int, service: Notify, lang: LangDep, content: Annotated[str | None, Body(embed=True)] = None
+    channel_id: RowId, service: Notify, lang: LangDep, content: Annotated[str | None, Body(embed=True)] = None
 ) -> Out:
     return _tested(await service.test_channel(channel_id, content), lang)

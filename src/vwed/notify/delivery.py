@@ -27,7 +27,7 @@ from apprise.utils.parse import parse_urls
 from vwed.crypto import MASK, mask
 from vwed.errors import VwedError
 from vwed.i18n import Lang, translate
-from vwed.net.egress import EgressPolicy, checked_addresses, guard_urllib3, guarded_client
+from vwed.net.egress import EgressDenied, EgressPolicy, checked_addresses, guard_urllib3, guarded_client
 from vwed.notify.formats import Media, Rendered
 from vwed.redaction import SECRET_PARAMS, redact
 
@@ -451,4 +451,7 @@ async def check_apprise_host(policy: EgressPolicy, url: str) -> None:
             try:
                 await checked_addresses(policy, host, port)
             except httpcore.ConnectError:
+                # A token in the host's place; with public destinations off it is refused, not passed on.
+                if not policy.public:
+                    raise EgressDenied(host=host, address="-") from None
                 continue

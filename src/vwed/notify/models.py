@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vwed.db.base import Base, TenantOwned, Timestamped, utcnow
+from vwed.db.base import NEVER_REUSED, Base, TenantOwned, Timestamped, utcnow
 
 
 class NotifyChannel(TenantOwned, Timestamped, Base):
@@ -17,6 +17,7 @@ class NotifyChannel(TenantOwned, Timestamped, Base):
     """
 
     __tablename__ = "platform_task_notify_channels"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel_name: Mapped[str] = mapped_column(String(100))
@@ -34,6 +35,7 @@ class WecomApp(TenantOwned, Timestamped, Base):
     """
 
     __tablename__ = "platform_task_notify_wecom_apps"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     app_name: Mapped[str] = mapped_column(String(100))

@@ -6,14 +6,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from vwed.db.base import iso
+from vwed.db.base import RequestBody, RowId, TenantRef, iso
 from vwed.notify.models import NotifyChannel, NotifyDelivery, WecomApp
 
 ChannelKind = Literal["dingtalk_bot", "wecom_bot", "apprise"]
 WECOM_API = "https://qyapi.weixin.qq.com"
 
 
-class ChannelCreate(BaseModel):
+class ChannelCreate(RequestBody):
     """A new channel; `sign_secret` only for DingTalk robots that use signing."""
 
     channel_name: str = Field(min_length=1, max_length=100)
@@ -22,9 +22,10 @@ class ChannelCreate(BaseModel):
     sign_secret: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=255)
     is_enabled: bool = True
+    tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
-class ChannelUpdate(BaseModel):
+class ChannelUpdate(RequestBody):
     """Changes to a channel; omitted fields, and masked values sent back as shown, stay as they are."""
 
     channel_name: str | None = Field(default=None, min_length=1, max_length=100)
@@ -35,26 +36,27 @@ class ChannelUpdate(BaseModel):
     is_enabled: bool | None = None
 
 
-class WecomAppCreate(BaseModel):
+class WecomAppCreate(RequestBody):
     """A WeCom self-built application: corp id, agent id, secret, and default receivers."""
 
     app_name: str = Field(min_length=1, max_length=100)
     corp_id: str = Field(min_length=1, max_length=100)
-    agent_id: int
+    agent_id: RowId
     secret: str = Field(min_length=1, max_length=200)
     default_touser: str | None = Field(default=None, max_length=500)
     default_toparty: str | None = Field(default=None, max_length=500)
     api_base: str = Field(default=WECOM_API, min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=255)
     is_enabled: bool = True
+    tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
-class WecomAppUpdate(BaseModel):
+class WecomAppUpdate(RequestBody):
     """Changes to a WeCom application; omitted fields and a masked `secret` stay as they are."""
 
     app_name: str | None = Field(default=None, min_length=1, max_length=100)
     corp_id: str | None = Field(default=None, min_length=1, max_length=100)
-    agent_id: int | None = None
+    agent_id: RowId | None = None
     secret: str | None = Field(default=None, max_length=200)
     default_touser: str | None = Field(default=None, max_length=500)
     default_toparty: str | None = Field(default=None, max_length=500)
@@ -63,14 +65,14 @@ class WecomAppUpdate(BaseModel):
     is_enabled: bool | None = None
 
 
-class AppTest(BaseModel):
+class AppTest(RequestBody):
     """Receivers of a WeCom application test message; the application's defaults when omitted."""
 
     touser: str | None = Field(default=None, max_length=500)
     toparty: str | None = Field(default=None, max_length=500)
 
 
-class ResultCheck(BaseModel):
+class ResultCheck(RequestBody):
     """A `result` dict to check without sending."""
 
     result: dict[str, Any]
@@ -129,3 +131,87 @@ def delivery_out(row: NotifyDelivery) -> dict[str, Any]:
         "tenant_id": row.tenant_id,
         "created_at": iso(row.created_at),
     }
+
+
+# -- answers --------------------------------------------------------------------------------------
+
+
+class ChannelOut(BaseModel):
+    """A channel as the API shows it (URL token and signing secret masked)."""
+
+    id: int
+    tenant_id: str | None
+    channel_name: str
+    channel_type: str
+    webhook_url: str
+    sign_secret: str | None
+    has_sign_secret: bool
+    description: str | None
+    is_enabled: bool
+    created_at: str | None
+    updated_at: str | None
+
+
+class WecomAppOut(BaseModel):
+    """A WeCom application as the API shows it (secret masked)."""
+
+    id: int
+    tenant_id: str | None
+    app_name: str
+    corp_id: str
+    agent_id: int
+    secret: str
+    default_touser: str | None
+    default_toparty: str | None
+    api_base: str
+    description: str | None
+    is_enabled: bool
+    created_at: str | None
+    updated_at: str | None
+
+
+class DeliveryOut(BaseModel):
+    """One recorded delivery."""
+
+    id: int
+    channel_id: int | None
+    wecom_app_id: int | None
+    target: str
+    channel_type: str
+    msg_type: str
+    converted_from: str | None
+    status: str
+    attempts: int
+    response: str | None
+    trace_id: str | None
+    tenant_id: str | None
+    created_at: str | None
+
+
+class Outcome(BaseModel):
+    """What a test message did."""
+
+    target: str
+    channel_type: str
+    ok: bool
+    message: str
+    converted_from: str | None
+
+
+class Render(BaseModel):
+    """What one kind of channel receives: its msgtype, the format it was converted from, the payload."""
+
+    msg_type: str
+    converted_from: str | None
+    payload: dict[str, Any] | None = None
+    title: str | None = None
+    body: str | None = None
+
+
+class Renders(BaseModel):
+    """A `result` as each kind of channel receives it."""
+
+    dingtalk_bot: Render
+    wecom_bot: Render
+    wecom_app: Render
+    apprise: Render

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vwed.config import Settings
 from vwed.crypto import MASK, SecretBox, mask
 from vwed.db.base import TenantScope
-from vwed.errors import BadRequest, Conflict, NotFound, VwedError
+from vwed.errors import BadRequest, Conflict, FieldProblem, InvalidFields, NotFound, VwedError
 from vwed.i18n import Lang, translate
 from vwed.net.egress import EgressDenied, EgressPolicy, validate_url
 from vwed.notify.delivery import (
@@ -39,6 +39,7 @@ from vwed.notify.formats import (
     InvalidResult,
     Message,
     Rendered,
+    Target,
     as_markdown,
     parse_result,
     render,
@@ -62,7 +63,8 @@ DEFAULT_PACER = WebhookPacer(limit=20, window=60.0)
 DEFAULT_TOKENS = WecomTokenCache()
 
 ROBOT_PATHS = {"dingtalk_bot": ("/robot/send", "access_token"), "wecom_bot": ("/cgi-bin/webhook/send", "key")}
-TEST_TITLE = "VWED 通知渠道测试"
+# What each kind of channel is rendered as (Apprise takes markdown).
+TARGETS: dict[str, Target] = {"dingtalk_bot": "dingtalk", "wecom_bot": "wecom", "wecom_app": "wecom_app"}
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,7 @@ class NotifyService:
         self.settings = settings
         self.scope = scope
         self.repo = NotifyRepository(session, scope)
-        self.policy = EgressPolicy.parse(settings.egress_allow)
+        self.policy = EgressPolicy.from_settings(settings)
         self.lang = lang
         self.sender = Sender(
             policy=self.policy,
@@ -222,13 +224,21 @@ class NotifyService:
             raise NotFound("notify_channel_not_found", channel_id=channel_id)
         return channel
 
+    async def has_channel(self, channel_id: int) -> bool:
+        """Whether channel `channel_id` exists in scope."""
+        return await self.repo.channel(channel_id) is not None
+
+    async def has_wecom_app(self, app_id: int) -> bool:
+        """Whether WeCom application `app_id` exists in scope."""
+        return await self.repo.wecom_app(app_id) is not None
+
     async def create_channel(self, body: ChannelCreate) -> NotifyChannel:
-        """Create a channel owned by the caller's tenant; its signing secret is sealed."""
+        """Create a channel of the caller's tenant (an admin names any); its signing secret is sealed."""
         check_channel_url(self.policy, body.channel_type, body.webhook_url)
         secret = body.sign_secret or None
         if secret is not None and body.channel_type != "dingtalk_bot":
             raise BadRequest("notify_secret_not_allowed")
-        tenant_id = self.scope.tenant_id
+        tenant_id = self.scope.owner_for(body.tenant_id)
         if await self.repo.channel_named(body.channel_name, tenant_id) is not None:
             raise Conflict("notify_channel_exists", name=body.channel_name)
         channel = NotifyChannel(
@@ -284,8 +294,8 @@ class NotifyService:
         """Send a real test message through a channel (enabled or not) and return the robot's answer."""
         channel = await self.get_channel(channel_id)
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-        text = content or f"这是一条来自 VWED 的测试消息。\n\n渠道: {channel.channel_name}\n\n时间: {now} UTC"
-        message = Message("markdown", {"title": TEST_TITLE, "content": text})
+        text = content or translate("notify_test_text", self.lang, name=channel.channel_name, now=now)
+        message = Message("markdown", {"title": translate("notify_test_title", self.lang), "content": text})
         sent = await self._to_channel(channel, message)
         await self._record([sent], None)
         return sent.outcome
@@ -312,7 +322,7 @@ class NotifyService:
         validate_url(body.api_base)
         _refuse_literal_address(self.policy, body.api_base)
         app = WecomApp(
-            tenant_id=self.scope.tenant_id,
+            tenant_id=self.scope.owner_for(body.tenant_id),
             app_name=body.app_name,
             corp_id=body.corp_id,
             agent_id=body.agent_id,
@@ -359,7 +369,9 @@ class NotifyService:
         """Send a test message with a WeCom application to the given or default receivers."""
         app = await self.get_wecom_app(app_id)
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-        message = Message("text", {"content": f"{TEST_TITLE}\n应用: {app.app_name}\n时间: {now} UTC"})
+        title = translate("notify_test_title", self.lang)
+        text = translate("notify_app_test_text", self.lang, title=title, name=app.app_name, now=now)
+        message = Message("text", {"content": text})
         sent = await self._to_app(app, message, receivers.touser, receivers.toparty)
         await self._record([sent], None)
         return sent.outcome
@@ -442,11 +454,12 @@ class NotifyService:
         kind: Literal["dingtalk", "wecom"],
         url: str,
         content: str,
-        title: str = "通知",
+        title: str | None = None,
         *,
         trace_id: str | None = None,
     ) -> DeliveryOutcome:
         """The task SDK's `dingtalk(url, content, title)` / `wecom(url, content)`: markdown to a robot URL."""
+        title = title or translate("notify_default_title", self.lang)
         message = Message("markdown", {"title": title, "content": content})
         if kind == "dingtalk":
             rendered = Rendered(
@@ -531,6 +544,19 @@ class NotifyService:
             self.scope.tenant_id,
         )
 
+    def _failed(self, exc: Exception, message: Message) -> tuple[Attempted, Rendered]:
+        """A channel whose message could not be built or sent: the reason, nothing sent.
+
+        Our own errors explain themselves; anything else is a bug, logged, and still only this
+        channel's failure, so the others get their message and the run finishes.
+        """
+        if isinstance(exc, VwedError):
+            reason = translate(exc.key, self.lang, **exc.params)
+        else:
+            log.exception("building or sending a %s message failed", message.msg_type)
+            reason = translate("notify_render_failed", self.lang, error=type(exc).__name__)
+        return Attempted(False, reason, 0), Rendered(message.msg_type, {})
+
     async def _to_channel(self, channel: NotifyChannel, message: Message) -> _Sent:
         kind = channel.channel_type
         try:
@@ -547,9 +573,8 @@ class NotifyService:
             else:
                 rendered = render(message, "wecom")
                 attempted = await self.sender.wecom_bot(channel.webhook_url, rendered)
-        except VwedError as exc:
-            attempted = Attempted(False, translate(exc.key, self.lang, **exc.params), 0)
-            rendered = Rendered(message.msg_type, {})
+        except Exception as exc:
+            attempted, rendered = self._failed(exc, message)
         return self._sent(
             channel.channel_name,
             kind,
@@ -571,15 +596,16 @@ class NotifyService:
             )
             if v
         }
-        rendered = render(message, "wecom")
-        if not receivers:
-            attempted = Attempted(False, translate("notify_app_no_receiver", self.lang, name=app.app_name), 0)
-        else:
-            try:
+        try:
+            rendered = render(message, "wecom_app")
+            if not receivers:
+                reason = translate("notify_app_no_receiver", self.lang, name=app.app_name)
+                attempted = Attempted(False, reason, 0)
+            else:
                 access = WecomAppAccess(app.api_base, app.corp_id, app.agent_id, self.box.open(app.secret))
                 attempted = await self.sender.wecom_app(access, receivers, rendered)
-            except VwedError as exc:
-                attempted = Attempted(False, translate(exc.key, self.lang, **exc.params), 0)
+        except Exception as exc:
+            attempted, rendered = self._failed(exc, message)
         return self._sent(
             app.app_name,
             "wecom_app",
@@ -611,21 +637,42 @@ class NotifyService:
         await self.session.commit()
 
 
-def renders_of(result: dict[str, Any]) -> dict[str, Any]:
-    """What a `result` becomes on each kind of channel, without sending (for the check endpoint)."""
+def renders_of(result: Any) -> dict[str, Any]:
+    """What a `result` becomes on each kind of channel, without sending (check-result, test-script).
+
+    Raises:
+        InvalidResult: the result is malformed for every channel.
+        InvalidFields: it cannot be sent to some kinds of channel; `detail` names the field for each.
+    """
     message = parse_result(result)
     out: dict[str, Any] = {}
-    targets: tuple[tuple[str, Literal["dingtalk", "wecom"]], ...] = (
-        ("dingtalk_bot", "dingtalk"),
-        ("wecom_bot", "wecom"),
-    )
-    for channel_type, kind in targets:
-        rendered = render(message, kind)
+    refused: list[tuple[str, InvalidResult]] = []
+    for channel_type, kind in TARGETS.items():
+        try:
+            rendered = render(message, kind)
+        except InvalidResult as exc:
+            refused.append((channel_type, exc))
+            continue
         out[channel_type] = {
             "msg_type": rendered.msg_type,
             "converted_from": rendered.converted_from,
             "payload": rendered.payload,
         }
+    if refused:
+        first = refused[0][1]
+        problems = [
+            FieldProblem(
+                exc.problems[0].field, "notify_channel_problem", {"channel_type": kind, "reason": exc.reason}
+            )
+            for kind, exc in refused
+        ]
+        raise InvalidFields(
+            problems,
+            "notify_result_unsendable",
+            channel_types=", ".join(kind for kind, _ in refused),
+            field=first.field,
+            reason=first.reason,
+        )
     out["apprise"] = {
         "msg_type": "markdown",
         "converted_from": None if message.msg_type in ("markdown", "text") else message.msg_type,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
-from vwed.db.base import iso
+from vwed.db.base import RequestBody, RowId, TenantRef, iso
 from vwed.projects.models import FileVersion, Project, ScriptFile
 
 ProjectStatus = Literal["active", "archived"]
@@ -62,8 +62,7 @@ FilePath = Annotated[str, Field(max_length=500), AfterValidator(check_relative_p
 Author = Annotated[str | None, Field(default=None, max_length=100)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+_Input = RequestBody
 
 
 class ProjectCreate(_Input):
@@ -72,6 +71,7 @@ class ProjectCreate(_Input):
     project_name: Name100
     description: Annotated[str | None, Field(default=None, max_length=10_000)]
     created_by: Author
+    tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
 class ProjectUpdate(_Input):
@@ -85,7 +85,7 @@ class ProjectUpdate(_Input):
 class FileCreate(_Input):
     """Body of `POST /api/script/files`."""
 
-    project_id: int
+    project_id: RowId
     file_name: FileName
     file_path: FilePath
     content: str = ""
@@ -232,3 +232,161 @@ def version_out(version: FileVersion, include_content: bool = False) -> dict[str
     if include_content:
         out["content"] = version.content
     return out
+
+
+# -- answers (OpenAPI types of the dicts above) ----------------------------------------------------
+
+
+class ProjectOut(BaseModel):
+    """A project (seed 1.1, 1.2)."""
+
+    id: int
+    project_name: str
+    project_path: str
+    description: str | None
+    status: str
+    created_by: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class ProjectBrief(BaseModel):
+    """The project header of a file listing."""
+
+    id: int
+    project_name: str
+    project_path: str
+
+
+class FileListed(BaseModel):
+    """A file in a project's listing; `content` only when asked for (seed 1.3)."""
+
+    id: int
+    file_name: str
+    file_path: str
+    file_type: str
+    size: int
+    has_boot_function: bool
+    status: str
+    created_at: str | None
+    content: str | None = None
+
+
+class ProjectFiles(BaseModel):
+    """A project with its files."""
+
+    project: ProjectBrief
+    files: list[FileListed]
+
+
+class FileMeta(BaseModel):
+    """A file's metadata (seed 2.2)."""
+
+    id: int
+    project_id: int
+    file_name: str
+    file_path: str
+    file_type: str
+    size: int
+    has_boot_function: bool
+    status: str
+    created_at: str | None
+    updated_at: str | None
+
+
+class FileCreated(FileMeta):
+    """A new file with its content (seed 2.1)."""
+
+    content: str
+    created_by: str | None
+
+
+class FileDetail(BaseModel):
+    """A file's metadata next to its content (seed 2.2)."""
+
+    file: FileMeta
+    content: str
+
+
+class FileState(BaseModel):
+    """A file after a save or restore."""
+
+    id: int
+    project_id: int
+    file_name: str
+    file_path: str
+    content: str
+    size: int
+    has_boot_function: bool
+    updated_at: str | None
+
+
+class FileSaved(BaseModel):
+    """The answer to an update or restore (seed 2.3)."""
+
+    file: FileState
+    backup_path: str | None
+
+
+class FileFound(BaseModel):
+    """A search hit (seed 2.5)."""
+
+    id: int
+    file_name: str
+    file_path: str
+    project_name: str
+    file_type: str
+    has_boot_function: bool
+    created_at: str | None
+
+
+class SearchResult(BaseModel):
+    """Search hits and their count."""
+
+    files: list[FileFound]
+    count: int
+
+
+class FileUploaded(BaseModel):
+    """The answer to an upload (seed 2.7)."""
+
+    id: int
+    file_name: str
+    file_path: str
+    size: int
+    has_boot_function: bool
+    created_at: str | None
+
+
+class VersionOut(BaseModel):
+    """One kept version; `content` only for a single version."""
+
+    version: int
+    size: int
+    created_by: str | None
+    created_at: str | None
+    content: str | None = None
+
+
+class VersionList(BaseModel):
+    """A file's kept versions, newest first."""
+
+    file_id: int
+    current_version: int
+    versions: list[VersionOut]
+
+
+class VersionDetail(VersionOut):
+    """One version of a file with its content."""
+
+    file_id: int
+
+
+class SyntaxAnswer(BaseModel):
+    """Seed 2.6: `valid` and `message`, or `valid`, `error`, `line` and `offset`."""
+
+    valid: bool
+    message: str | None = None
+    error: str | None = None
+    line: int | None = None
+    offset: int | None = None

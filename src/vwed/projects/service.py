@@ -50,8 +50,8 @@ class ProjectService:
         return project
 
     async def create_project(self, body: ProjectCreate) -> Project:
-        """Create a project owned by the caller's tenant; a taken name is a `Conflict`."""
-        tenant_id = self.principal.tenant_id
+        """Create a project of the caller's tenant (an admin names any); a taken name is a `Conflict`."""
+        tenant_id = self.principal.scope.owner_for(body.tenant_id)
         await self._ensure_name_free(body.project_name, tenant_id)
         project = Project(
             project_name=body.project_name,

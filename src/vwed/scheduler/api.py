@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from vwed.config import Settings
-from vwed.db.base import iso
+from vwed.db.base import PageNumber, RowId, iso
 from vwed.errors import Forbidden, NotFound, PayloadTooLarge, Unavailable
 from vwed.i18n import translate
 from vwed.scheduler import schemas
@@ -21,6 +21,7 @@ from vwed.sdk.service import (
     sdk_docs,
 )
 from vwed.web.deps import BusDep, LangDep, PrincipalDep, SessionDep, SettingsDep, ok
+from vwed.web.schemas import Done, answers
 
 router = APIRouter(prefix="/api/scheduled-tasks", tags=["scheduled tasks"])
 
@@ -50,7 +51,7 @@ def check_script_size(settings: Settings, script_content: str | None) -> None:
 Tasks = Annotated[TaskService, Depends(task_service)]
 Scripts = Annotated[TaskScripts, Depends(task_scripts)]
 Body = dict[str, Any]
-Page = Annotated[int, Query(ge=1)]
+Page = Annotated[PageNumber, Query()]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 RunStatus = Literal["queued", "running", "success", "failed", "skipped", "missed"]
 LastRunStatus = Literal["success", "failed", "running", "never"]
@@ -59,16 +60,24 @@ LastRunStatus = Literal["success", "failed", "running", "never"]
 # -- static paths (before /{task_id}) ---------------------------------------------------------------
 
 
-@router.get("/sdk-docs", summary="The script SDK (zh and en): functions, variables, modules, result formats")
+@router.get(
+    "/sdk-docs",
+    summary="The script SDK (zh and en): functions, variables, modules, result formats",
+    **answers(dict[str, Any]),
+)
 async def get_sdk_docs() -> Body:
     return ok(sdk_docs())
 
 
-@router.post("/test-script", summary="Run a script once in the sandbox without saving it")
+@router.post(
+    "/test-script",
+    summary="Run a script once in the sandbox without saving it",
+    **answers(schemas.ScriptTrial, 404, 503),
+)
 async def test_script(
     body: schemas.TestScript, scripts: Scripts, principal: PrincipalDep, settings: SettingsDep
 ) -> Body:
-    tenant_id = body.tenant_id if principal.is_admin else principal.tenant_id
+    tenant_id = principal.scope.owner_for(body.tenant_id)
     check_script_size(settings, body.script_content)
     check_deps_allowed(settings, tenant_id, body.script_deps)
     answer = await scripts.test_script(
@@ -84,19 +93,31 @@ async def test_script(
     return ok(answer)
 
 
-@router.get("/db-tables", summary="Tables scripts may read with db_query (VWED_DB_QUERY_TABLES; admins)")
+@router.get(
+    "/db-tables",
+    summary="Tables scripts may read with db_query (VWED_DB_QUERY_TABLES; admins)",
+    **answers(schemas.DbTables, 403),
+)
 async def db_tables(settings: SettingsDep, principal: PrincipalDep) -> Body:
     if not principal.is_admin:
         raise Forbidden("tenant_admin_only")
     return ok({"exposed": sorted(exposed_tables(settings.db_query_tables)), "never": sorted(NEVER_EXPOSED)})
 
 
-@router.post("/schedule-preview", summary="Next fire times and a description of an unsaved schedule")
+@router.post(
+    "/schedule-preview",
+    summary="Next fire times and a description of an unsaved schedule",
+    **answers(schemas.Preview),
+)
 async def schedule_preview(body: schemas.SchedulePreview, settings: SettingsDep, lang: LangDep) -> Body:
     return ok(preview(body, settings.default_timezone, lang))
 
 
-@router.get("", summary="List tasks (filters: tenant, enabled, type, last status, keyword; paginated)")
+@router.get(
+    "",
+    summary="List tasks (filters: tenant, enabled, type, last status, keyword; paginated)",
+    **answers(schemas.TaskPage),
+)
 async def list_tasks(
     service: Tasks,
     tenant_id: str | None = None,
@@ -120,10 +141,10 @@ async def list_tasks(
     return ok({"items": items, "total": total, "page": page, "page_size": page_size})
 
 
-@router.post("", summary="Create a task")
+@router.post("", summary="Create a task", **answers(schemas.TaskOut))
 async def create_task(body: schemas.TaskCreate, service: Tasks, lang: LangDep) -> Body:
     check_script_size(service.settings, body.script_content)
-    tenant_id = body.tenant_id if service.principal.is_admin else service.principal.tenant_id
+    tenant_id = service.principal.scope.owner_for(body.tenant_id)
     check_deps_allowed(service.settings, tenant_id, body.script_deps)
     task = await service.create(body)
     return ok(schemas.task_out(task), translate("task_created", lang, name=task.task_name))
@@ -132,13 +153,17 @@ async def create_task(body: schemas.TaskCreate, service: Tasks, lang: LangDep) -
 # -- one task ---------------------------------------------------------------------------------------
 
 
-@router.get("/{task_id}", summary="Get a task")
-async def get_task(task_id: int, service: Tasks) -> Body:
+@router.get("/{task_id}", summary="Get a task", **answers(schemas.TaskOut, 404))
+async def get_task(task_id: RowId, service: Tasks) -> Body:
     return ok(schemas.task_out(await service.get(task_id)))
 
 
-@router.put("/{task_id}", summary="Update a task (a changed schedule moves next_run_at)")
-async def update_task(task_id: int, body: schemas.TaskUpdate, service: Tasks, lang: LangDep) -> Body:
+@router.put(
+    "/{task_id}",
+    summary="Update a task (a changed schedule moves next_run_at)",
+    **answers(schemas.TaskOut, 404),
+)
+async def update_task(task_id: RowId, body: schemas.TaskUpdate, service: Tasks, lang: LangDep) -> Body:
     check_script_size(service.settings, body.script_content)
     if body.script_deps:
         check_deps_allowed(service.settings, (await service.get(task_id)).tenant_id, body.script_deps)
@@ -146,15 +171,15 @@ async def update_task(task_id: int, body: schemas.TaskUpdate, service: Tasks, la
     return ok(schemas.task_out(task), translate("task_updated", lang, name=task.task_name))
 
 
-@router.delete("/{task_id}", summary="Delete a task and its queued runs")
-async def delete_task(task_id: int, service: Tasks, lang: LangDep) -> Body:
+@router.delete("/{task_id}", summary="Delete a task and its queued runs", **answers(Done, 404))
+async def delete_task(task_id: RowId, service: Tasks, lang: LangDep) -> Body:
     name = await service.delete(task_id)
     return ok(message=translate("task_deleted", lang, name=name))
 
 
-@router.post("/{task_id}/toggle", summary="Enable or disable a task")
+@router.post("/{task_id}/toggle", summary="Enable or disable a task", **answers(schemas.TaskOut, 404))
 async def toggle_task(
-    task_id: int, service: Tasks, lang: LangDep, body: schemas.ToggleBody | None = None
+    task_id: RowId, service: Tasks, lang: LangDep, body: schemas.ToggleBody | None = None
 ) -> Body:
     task = await service.toggle(task_id, body.is_enabled if body else None)
     key = "task_enabled" if task.is_enabled else "task_disabled"
@@ -162,10 +187,12 @@ async def toggle_task(
 
 
 @router.post(
-    "/{task_id}/run", summary="Run now (optional `params` override input_params); answers the trace_id"
+    "/{task_id}/run",
+    summary="Run now (optional `params` override input_params); answers the trace_id",
+    **answers(schemas.RunQueued, 404),
 )
 async def run_task(
-    task_id: int, service: Tasks, lang: LangDep, body: schemas.RunNowBody | None = None
+    task_id: RowId, service: Tasks, lang: LangDep, body: schemas.RunNowBody | None = None
 ) -> Body:
     run = await service.run_now(task_id, body.params if body else None)
     return ok(
@@ -173,17 +200,25 @@ async def run_task(
     )
 
 
-@router.get("/{task_id}/logs", summary="Run logs of a task (paginated, status filter)")
+@router.get(
+    "/{task_id}/logs",
+    summary="Run logs of a task (paginated, status filter)",
+    **answers(schemas.LogPage, 404),
+)
 async def task_logs(
-    task_id: int, service: Tasks, status: RunStatus | None = None, page: Page = 1, page_size: PageSize = 20
+    task_id: RowId, service: Tasks, status: RunStatus | None = None, page: Page = 1, page_size: PageSize = 20
 ) -> Body:
     logs, total = await service.logs(task_id, status, page, page_size)
     items = [schemas.log_out(entry) for entry in logs]
     return ok({"items": items, "total": total, "page": page, "page_size": page_size})
 
 
-@router.get("/{task_id}/next-runs", summary="The task's next fire times in its timezone")
-async def next_runs(task_id: int, service: Tasks, count: Annotated[int, Query(ge=1, le=100)] = 5) -> Body:
+@router.get(
+    "/{task_id}/next-runs",
+    summary="The task's next fire times (UTC) and its timezone",
+    **answers(schemas.NextRuns, 404),
+)
+async def next_runs(task_id: RowId, service: Tasks, count: Annotated[int, Query(ge=1, le=100)] = 5) -> Body:
     return ok(await service.next_runs(task_id, count))
 
 

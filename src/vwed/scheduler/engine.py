@@ -75,6 +75,12 @@ def naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def ceil_second(moment: datetime) -> datetime:
+    """`moment` rounded up to a whole second (the tables store seconds): a wait never comes out short."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
+
+
 @functools.lru_cache(maxsize=4096)
 def _schedule(schedule_type: str, cron: str | None, points: tuple[str, ...], timezone: str) -> Schedule:
     return parse_schedule(schedule_type, cron, points, timezone)
@@ -314,7 +320,7 @@ class RunExecutor(WakeableLoop):
         # Shared with test runs (`TaskScripts`) when the app wires one set for both.
         self.slots = slots or RunSlots(settings.executor_concurrency)
         self.node = f"exec-{os.getpid()}-{secrets.token_hex(4)}"
-        self.http = guarded_client(EgressPolicy.parse(settings.egress_allow), follow_redirects=False)
+        self.http = guarded_client(EgressPolicy.from_settings(settings), follow_redirects=False)
         self.inflight: dict[int, asyncio.Task[None]] = {}
         self.last_beat: datetime | None = None
 
@@ -474,10 +480,8 @@ class RunExecutor(WakeableLoop):
                 message=excerpt(message, 1000),
             )
             if retry:
-                not_before = naive(now + timedelta(seconds=task["retry_interval"]))
-                await queue.queue_retry(
-                    run, not_before.replace(microsecond=0), naive(now).replace(microsecond=0)
-                )
+                not_before = ceil_second(naive(now + timedelta(seconds=task["retry_interval"])))
+                await queue.queue_retry(run, not_before, naive(now).replace(microsecond=0))
             return True
 
         exists: bool = await self.db.run(work)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from vwed.db.base import Base, LongText, TenantOwned, Timestamped, utcnow
+from vwed.db.base import NEVER_REUSED, Base, LongText, TenantOwned, Timestamped, utcnow
 
 RUN_STATUSES = ("queued", "running", "success", "failed", "skipped", "missed")
 ACTIVE_STATUSES = ("queued", "running")
@@ -52,6 +52,7 @@ class ScheduledTask(TenantOwned, Timestamped, Base):
             "overlap_policy",
             "tenant_id",
         ),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

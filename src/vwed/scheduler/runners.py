@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from vwed.db.base import iso
 from vwed.errors import VwedError
 from vwed.i18n import translate
 
@@ -75,7 +76,7 @@ async def run_webhook(context: RunContext) -> RunOutcome:
         "task_name": task["task_name"],
         "trace_id": context.trace_id,
         "retry_count": context.retry_count,
-        "scheduled_at": context.scheduled_at.isoformat() + "Z" if context.scheduled_at else None,
+        "scheduled_at": iso(context.scheduled_at),
         "input_params": task["input_params"] or {},
     }
     try:

@@ -1,8 +1,10 @@
 """When a task fires: daily time points or a 5/6-field cron expression, evaluated in an IANA timezone.
 
-Daylight saving follows Debian cron, for 5- and 6-field expressions alike: a wall time skipped by the
-spring jump fires at the first valid instant after the jump; in the hour repeated in autumn, expressions
-with a fixed minute and hour fire once (in the first pass) and the others fire in both passes.
+Daylight saving follows Debian cron, for 5- and 6-field expressions alike, and any size of shift (Lord
+Howe Island moves its clocks by 30 minutes): an expression with a wildcard minute or hour fires at every
+instant whose wall-clock time matches it (so in both passes of a repeated hour, and not at wall times a
+jump skips); one with a fixed minute and hour fires once a day at that wall time, in the first pass of a
+repeated hour, and at the first valid instant after the jump when spring skips it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ ScheduleType = Literal["simple", "cron"]
 _TIME_POINT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 _PROBE = datetime(2026, 1, 1, tzinfo=UTC)
 MAX_PREVIEW = 100
+_SECOND = timedelta(seconds=1)
+_PROBE_STEP = timedelta(hours=6)
+# Offset changes one search may cross (two a year): enough for a once-every-few-years expression.
+_MAX_SEGMENTS = 64
 
 
 class ScheduleError(ValueError):
@@ -71,12 +77,54 @@ def _wall_time(local: datetime, tz: ZoneInfo) -> datetime:
     raise ScheduleError("timezone", "schedule_bad_timezone", value=str(tz))
 
 
+def _offset_change(start: datetime, end: datetime, tz: ZoneInfo, offset: timedelta) -> datetime | None:
+    """The first instant in (`start`, `end`] whose UTC offset in `tz` is not `offset`, to the second.
+
+    Offsets are probed every `_PROBE_STEP` and the change is then found by halving; two transitions
+    closer together than the step (none in the tz database since 1970) could be missed.
+    """
+    low = start
+    while low < end:
+        high = min(low + _PROBE_STEP, end)
+        if high.astimezone(tz).utcoffset() != offset:
+            while high - low > _SECOND:
+                middle = low + (high - low) / 2
+                if middle.astimezone(tz).utcoffset() == offset:
+                    low = middle
+                else:
+                    high = middle
+            return high.replace(microsecond=0)
+        low = high
+    return None
+
+
+def _next_matching_instant(expression: str, after: datetime, tz: ZoneInfo) -> datetime:
+    """The first instant after `after` whose wall-clock time in `tz` matches `expression`.
+
+    Between two offset changes the wall clock is UTC plus one constant offset, so a match is the
+    expression's next wall time minus that offset; when an offset change comes first, the search goes
+    on from the change under the new offset. Any DST shift works this way, 30 minutes as well as 60.
+    """
+    cursor = after.astimezone(UTC)
+    offset = cursor.astimezone(tz).utcoffset() or timedelta(0)
+    for _ in range(_MAX_SEGMENTS):
+        wall = (cursor + offset).replace(tzinfo=None)
+        candidate = (next(CronSim(expression, wall)) - offset).replace(tzinfo=UTC)
+        change = _offset_change(cursor, candidate, tz, offset)
+        if change is None:
+            return candidate.astimezone(tz)
+        # Whole-second matches at or after the change: start just before it, with its offset.
+        cursor = change - _SECOND
+        offset = change.astimezone(tz).utcoffset() or timedelta(0)
+    raise ScheduleError("timezone", "schedule_bad_timezone", value=str(tz))
+
+
 def next_fire(expression: str, after: datetime, tz: ZoneInfo) -> datetime:
     """The first fire time of one cron expression strictly after the aware `after`."""
     fields = expression.split()
     minute, hour = fields[-5], fields[-4]
     if minute.startswith("*") or hour.startswith("*"):
-        return next(CronSim(expression, after.astimezone(tz)))
+        return _next_matching_instant(expression, after, tz)
     # A fixed wall time is matched on the local clock, then mapped to an instant (once, even when the
     # autumn hour repeats it; at the jump's end when spring skips it).
     for local in CronSim(expression, after.astimezone(tz).replace(tzinfo=None)):
@@ -136,6 +184,19 @@ class Schedule:
         return f"{text} ({self.timezone})"
 
 
+def _never_fires(expression: str) -> bool:
+    """Whether a refused expression is well formed but names a day no month of it has (`0 0 30 2 *`):
+    it parses once its month field allows every month."""
+    fields = expression.split()
+    if len(fields) not in (5, 6) or fields[-2] == "*":
+        return False
+    try:
+        next(CronSim(" ".join([*fields[:-2], "*", fields[-1]]), _PROBE))
+    except (CronSimError, StopIteration):
+        return False
+    return True
+
+
 def parse_schedule(
     schedule_type: str,
     cron_expression: str | None,
@@ -151,7 +212,8 @@ def parse_schedule(
         try:
             next(CronSim(expression, _PROBE))
         except (CronSimError, StopIteration) as exc:
-            raise ScheduleError("cron_expression", "schedule_bad_cron", value=expression) from exc
+            key = "schedule_cron_never" if _never_fires(expression) else "schedule_bad_cron"
+            raise ScheduleError("cron_expression", key, value=expression) from exc
         return Schedule("cron", expression, (), timezone)
     if schedule_type == "simple":
         points = sorted({normalize_time_point(p) for p in time_points or ()})

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from annotated_types import MaxLen
+from pydantic import BaseModel, Field
 
-from vwed.db.base import iso
+from vwed.db.base import Moment, RequestBody, RowId, TenantRef, iso
 from vwed.scheduler.models import ScheduledTask, TaskLog
 from vwed.scheduler.schedule import parse_schedule
 
@@ -16,8 +17,7 @@ OverlapPolicy = Literal["skip", "queue"]
 Url = Annotated[str | None, Field(default=None, max_length=500)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+_Input = RequestBody
 
 
 class TaskCreate(_Input):
@@ -38,12 +38,12 @@ class TaskCreate(_Input):
     retry_interval: Annotated[int, Field(ge=1, le=86_400)] = 60
     alert_on_failure: bool = False
     alert_webhook: Url
-    notify_channels: list[int] | None = None
-    notify_wecom_app_id: int | None = None
+    notify_channels: Annotated[list[RowId], MaxLen(50)] | None = None
+    notify_wecom_app_id: RowId | None = None
     is_enabled: bool = True
     overlap_policy: OverlapPolicy = "skip"
     timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
-    tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
+    tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
 
 
 class TaskUpdate(_Input):
@@ -64,8 +64,8 @@ class TaskUpdate(_Input):
     retry_interval: Annotated[int | None, Field(default=None, ge=1, le=86_400)]
     alert_on_failure: bool | None = None
     alert_webhook: Url
-    notify_channels: list[int] | None = None
-    notify_wecom_app_id: int | None = None
+    notify_channels: Annotated[list[RowId], MaxLen(50)] | None = None
+    notify_wecom_app_id: RowId | None = None
     is_enabled: bool | None = None
     overlap_policy: OverlapPolicy | None = None
     timeout_seconds: Annotated[int | None, Field(default=None, ge=1, le=3600)]
@@ -78,7 +78,7 @@ class SchedulePreview(_Input):
     cron_expression: Annotated[str | None, Field(default=None, max_length=100)]
     time_points: list[Annotated[str, Field(max_length=8)]] | None = None
     timezone: Annotated[str | None, Field(default=None, max_length=50)]
-    after: datetime | None = None
+    after: Moment | None = None
     count: Annotated[int, Field(ge=1, le=100)] = 5
 
 
@@ -94,11 +94,11 @@ class TestScript(_Input):
     script_content: Annotated[str, Field(min_length=1)]
     input_params: dict[str, Any] | None = None
     script_deps: str | None = None
-    tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
+    tenant_id: TenantRef = Field(default=None, description="Run as this tenant; only admins name one")
     timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
     send: bool = False
-    notify_channels: list[int] | None = None
-    notify_wecom_app_id: int | None = None
+    notify_channels: Annotated[list[RowId], MaxLen(50)] | None = None
+    notify_wecom_app_id: RowId | None = None
 
 
 class ToggleBody(_Input):
@@ -132,7 +132,7 @@ def task_out(task: ScheduledTask) -> dict[str, Any]:
         "is_enabled": task.is_enabled,
         "overlap_policy": task.overlap_policy,
         "timeout_seconds": task.timeout_seconds,
-        "next_run_at": utc_iso(next_run_of(task)),
+        "next_run_at": iso(next_run_of(task)),
         "last_run_at": iso(task.last_run_at),
         "last_run_status": task.last_run_status,
         "last_run_message": task.last_run_message,
@@ -166,11 +166,6 @@ def next_run_of(task: ScheduledTask) -> datetime | None:
     return schedule.next_after(start.replace(tzinfo=UTC)).replace(tzinfo=None)
 
 
-def utc_iso(value: datetime | None) -> str | None:
-    """A stored UTC timestamp as ISO 8601 with its offset, e.g. `2026-03-29T01:00:00+00:00`."""
-    return value.replace(microsecond=0).isoformat() + "+00:00" if value else None
-
-
 def log_out(log: TaskLog) -> dict[str, Any]:
     """A run log row (seed 004 `platform_task_logs`) with its trigger and due time."""
     return {
@@ -189,3 +184,142 @@ def log_out(log: TaskLog) -> dict[str, Any]:
         "retry_count": log.retry_count,
         "created_at": iso(log.created_at),
     }
+
+
+# -- answers (OpenAPI types of the dicts above and of the service's answers) ----------------------
+
+
+class TaskOut(BaseModel):
+    """A task: every seed column and the engine's visible fields."""
+
+    id: int
+    tenant_id: str | None
+    task_name: str
+    task_desc: str | None
+    schedule_type: str
+    time_points: list[str] | None
+    cron_expression: str | None
+    timezone: str
+    execution_type: str
+    webhook_url: str | None
+    script_content: str | None
+    script_deps: str | None
+    input_params: dict[str, Any] | None
+    retry_count: int
+    retry_interval: int
+    alert_on_failure: bool
+    alert_webhook: str | None
+    notify_channels: list[int] | None
+    notify_wecom_app_id: int | None
+    is_enabled: bool
+    overlap_policy: str
+    timeout_seconds: int
+    next_run_at: str | None
+    last_run_at: str | None
+    last_run_status: str | None
+    last_run_message: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class TaskPage(BaseModel):
+    """One page of tasks."""
+
+    items: list[TaskOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class LogOut(BaseModel):
+    """A run log row (seed 004 `platform_task_logs`) with its trigger and due time."""
+
+    id: int
+    task_id: int
+    tenant_id: str | None
+    trace_id: str | None
+    status: str
+    trigger: str
+    scheduled_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    duration_ms: int | None
+    output: str | None
+    error: str | None
+    retry_count: int
+    created_at: str | None
+
+
+class LogPage(BaseModel):
+    """One page of run logs."""
+
+    items: list[LogOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class RunQueued(BaseModel):
+    """A queued run-now."""
+
+    task_id: int
+    log_id: int
+    trace_id: str
+
+
+class Descriptions(BaseModel):
+    """A schedule in words, in both languages."""
+
+    zh: str
+    en: str
+
+
+class NextRuns(BaseModel):
+    """A task's next fire times (UTC, the API's time format) and its timezone."""
+
+    task_id: int
+    timezone: str
+    is_enabled: bool
+    descriptions: Descriptions
+    next_runs: list[str]
+
+
+class Preview(BaseModel):
+    """An unsaved schedule's next fire times (UTC) and description."""
+
+    schedule_type: str
+    timezone: str
+    description: str
+    descriptions: Descriptions
+    next_runs: list[str]
+
+
+class DbTables(BaseModel):
+    """Tables `db_query` may read, and those it never may."""
+
+    exposed: list[str]
+    never: list[str]
+
+
+class TrialDelivery(BaseModel):
+    """One delivery of a test run's result."""
+
+    target: str
+    channel_type: str
+    ok: bool
+    message: str
+
+
+class ScriptTrial(BaseModel):
+    """What a test run did: output, error with its line, duration, result and what channels get."""
+
+    success: bool
+    output: str
+    error: str | None
+    line: int | None
+    duration_ms: int
+    trace_id: str
+    result: Any = None
+    sandbox: Any = None
+    messages: dict[str, Any] | None
+    deliveries: list[TrialDelivery]

@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vwed.auth.service import Principal
 from vwed.bus import Bus
 from vwed.config import Settings
-from vwed.db.base import TenantScope, utcnow
-from vwed.errors import BadRequest, Forbidden, NotFound
+from vwed.db.base import TenantScope, iso, utcnow
+from vwed.errors import BadRequest, FieldProblem, InvalidFields, NotFound
 from vwed.i18n import Lang, translate
 from vwed.notify.service import NotifyService
+from vwed.projects.service import syntax_of
 from vwed.scheduler.engine import CHANGED, RUNS_QUEUED, naive
 from vwed.scheduler.models import ScheduledTask, ScheduleTimer, TaskLog
 from vwed.scheduler.repository import TaskRepository
@@ -55,13 +56,27 @@ def _check_url(field: str, url: str | None) -> None:
         raise BadRequest("task_bad_url", field=field, url=url)
 
 
-def _check_execution(values: dict[str, Any]) -> None:
+async def _check_execution(values: dict[str, Any]) -> None:
     if values["execution_type"] == "webhook":
         if not (values.get("webhook_url") or "").strip():
             raise BadRequest("task_webhook_required")
         _check_url("webhook_url", values["webhook_url"])
     elif not (values.get("script_content") or "").strip():
         raise BadRequest("task_script_required")
+    else:
+        # Compiled in a child process: a large script must not stall the event loop.
+        report = await syntax_of(values["script_content"])
+        if not report.valid:
+            raise InvalidFields(
+                [
+                    FieldProblem(
+                        "script_content", "task_script_syntax", {"msg": report.message, "line": report.line}
+                    )
+                ],
+                "task_script_syntax",
+                msg=report.message,
+                line=report.line,
+            )
     if values.get("alert_on_failure") and not (values.get("alert_webhook") or "").strip():
         raise BadRequest("task_alert_webhook_required")
     _check_url("alert_webhook", values.get("alert_webhook") or None)
@@ -78,7 +93,7 @@ def preview(body: SchedulePreview, default_timezone: str, lang: Lang) -> dict[st
         "timezone": schedule.timezone,
         "description": schedule.describe(lang),
         "descriptions": {"zh": schedule.describe("zh"), "en": schedule.describe("en")},
-        "next_runs": [t.isoformat() for t in schedule.upcoming(after, min(body.count, MAX_PREVIEW))],
+        "next_runs": [iso(t) for t in schedule.upcoming(after, min(body.count, MAX_PREVIEW))],
     }
 
 
@@ -124,13 +139,10 @@ class TaskService:
     async def create(self, body: TaskCreate) -> ScheduledTask:
         """Validate and store a task; an enabled task gets its first `next_run_at`."""
         values = body.model_dump()
-        tenant_id = values.pop("tenant_id")
-        if not self.principal.is_admin:
-            if tenant_id not in (None, self.principal.tenant_id):
-                raise Forbidden("task_tenant_forbidden")
-            tenant_id = self.principal.tenant_id
+        tenant_id = self.principal.scope.owner_for(values.pop("tenant_id"))
         schedule = _schedule_of(values, self.settings.default_timezone)
-        _check_execution(values)
+        await _check_execution(values)
+        await self._check_targets(values, tenant_id)
         task = ScheduledTask(**values, tenant_id=tenant_id)
         await self._apply_schedule(task, schedule, restart=True)
         self.session.add(task)
@@ -154,7 +166,8 @@ class TaskService:
         }
         values.update(changes)
         schedule = _schedule_of(values, self.settings.default_timezone)
-        _check_execution(values)
+        await _check_execution(values)
+        await self._check_targets(values, task.tenant_id)
         reschedule = any(f in changes for f in SCHEDULE_FIELDS) or (
             changes.get("is_enabled") is True and not task.is_enabled
         )
@@ -225,8 +238,22 @@ class TaskService:
             "timezone": schedule.timezone,
             "is_enabled": task.is_enabled,
             "descriptions": {"zh": schedule.describe("zh"), "en": schedule.describe("en")},
-            "next_runs": [t.isoformat() for t in times],
+            "next_runs": [iso(t) for t in times],
         }
+
+    async def _check_targets(self, values: dict[str, Any], tenant_id: str | None) -> None:
+        """Every notification channel and the WeCom application must exist for the task's tenant."""
+        notify = NotifyService(self.session, self.settings, TenantScope(tenant_id=tenant_id))
+        problems = [
+            FieldProblem(f"notify_channels[{index}]", "notify_channel_not_found", {"channel_id": channel_id})
+            for index, channel_id in enumerate(values.get("notify_channels") or [])
+            if not await notify.has_channel(channel_id)
+        ]
+        app_id = values.get("notify_wecom_app_id")
+        if app_id is not None and not await notify.has_wecom_app(app_id):
+            problems.append(FieldProblem("notify_wecom_app_id", "notify_app_not_found", {"app_id": app_id}))
+        if problems:
+            raise InvalidFields(problems)
 
     def _values(self, task: ScheduledTask) -> dict[str, Any]:
         return {f: getattr(task, f) for f in SCHEDULE_FIELDS}
@@ -293,7 +320,7 @@ class RunReporter:
             "status": status,
             "error": error,
             "tenant_id": task["tenant_id"],
-            "finished_at": finished_at.isoformat() + "Z",
+            "finished_at": iso(finished_at),
         }
         await self.bus.publish(f"event.{kind}", event)
         if not outcome.ok and task["alert_on_failure"] and task["alert_webhook"]:
@@ -308,11 +335,16 @@ class RunReporter:
         app_id = task["notify_wecom_app_id"]
         if not channels and app_id is None:
             return ""
-        async with self.sessions() as session:
-            notify = NotifyService(session, self.settings, TenantScope(tenant_id=task["tenant_id"]))
-            outcomes = await notify.send_result(
-                channels, result, wecom_app_id=app_id, trace_id=run["trace_id"]
-            )
+        try:
+            async with self.sessions() as session:
+                notify = NotifyService(session, self.settings, TenantScope(tenant_id=task["tenant_id"]))
+                outcomes = await notify.send_result(
+                    channels, result, wecom_app_id=app_id, trace_id=run["trace_id"]
+                )
+        except Exception as exc:
+            # The run itself succeeded; a delivery that broke must not leave it `running`.
+            log.exception("delivering the result of task %s failed", task["id"])
+            return "\n" + translate("notify_deliver_failed", "zh", error=type(exc).__name__) + "\n"
         lines = [
             translate(
                 "delivery_line", "zh", target=o.target, state="OK" if o.ok else "FAILED", message=o.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Annotated, Any
 
@@ -9,12 +10,13 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from vwed.errors import NotFound, PayloadTooLarge, VwedError
+from vwed.errors import NotFound, VwedError
 from vwed.i18n import negotiate, translate
 from vwed.scripts import schemas
 from vwed.scripts.docs import vwed_docs
-from vwed.scripts.service import MethodNotAllowed, ScriptSupervisor
-from vwed.web.deps import LangDep, PrincipalDep, SessionDep, ok
+from vwed.scripts.service import MethodNotAllowed, ScriptCallError, ScriptSupervisor
+from vwed.web.deps import LangDep, PrincipalDep, SessionDep, json_body, ok
+from vwed.web.schemas import answers, with_errors
 
 router = APIRouter(prefix="/api/script", tags=["script services"])
 custom = APIRouter(tags=["custom routes (registered by scripts)"])
@@ -34,7 +36,11 @@ Supervisor = Annotated[ScriptSupervisor, Depends(get_supervisor)]
 Body = dict[str, Any]
 
 
-@router.post("/scripts/start", summary="Start a script service (runs its boot() in a process of its own)")
+@router.post(
+    "/scripts/start",
+    summary="Start a script service (runs its boot() in a process of its own)",
+    **answers(schemas.StartAnswer, 403, 404, 409, 503),
+)
 async def start_script(
     body: schemas.StartRequest,
     supervisor: Supervisor,
@@ -53,7 +59,11 @@ async def start_script(
     )
 
 
-@router.post("/scripts/{script_id}/stop", summary="Stop a script service and remove its registrations")
+@router.post(
+    "/scripts/{script_id}/stop",
+    summary="Stop a script service and remove its registrations",
+    **answers(schemas.StopAnswer, 404),
+)
 async def stop_script(script_id: str, supervisor: Supervisor, principal: PrincipalDep, lang: LangDep) -> Body:
     stopped = await supervisor.stop_script(principal, script_id)
     counts = stopped.counts.as_dict()
@@ -63,12 +73,21 @@ async def stop_script(script_id: str, supervisor: Supervisor, principal: Princip
     )
 
 
-@router.get("/scripts/running", summary="Script services of this node")
+@router.get(
+    "/scripts/running", summary="Script services of this node", **answers(list[schemas.RunningScript])
+)
 async def running_scripts(supervisor: Supervisor, principal: PrincipalDep) -> Body:
     return ok(supervisor.running_scripts(principal))
 
 
-@router.post("/scripts/execute-function", summary="Call a function a running script registered")
+@router.post(
+    "/scripts/execute-function",
+    summary="Call a function a running script registered",
+    response_class=JSONResponse,
+    responses=with_errors(
+        {"model": schemas.FunctionAnswer, "description": "The function's result"}, 404, 503
+    ),
+)
 async def execute_function(
     body: schemas.ExecuteRequest, supervisor: Supervisor, principal: PrincipalDep, request: Request
 ) -> Response:
@@ -93,7 +112,11 @@ async def execute_function(
     )
 
 
-@router.get("/registry/status", summary="Routes, functions, listeners, timers and active scripts")
+@router.get(
+    "/registry/status",
+    summary="Routes, functions, listeners, timers and active scripts",
+    **answers(schemas.RegistryStatus),
+)
 async def registry_status(supervisor: Supervisor, principal: PrincipalDep) -> Body:
     return ok(supervisor.registry_status(principal))
 
@@ -103,7 +126,11 @@ async def get_vwed_docs() -> Body:
     return ok(vwed_docs())
 
 
-@router.get("/integration/functions", summary="Functions available to the task editor")
+@router.get(
+    "/integration/functions",
+    summary="Functions available to the task editor",
+    **answers(list[schemas.AvailableFunction]),
+)
 async def integration_functions(
     supervisor: Supervisor, principal: PrincipalDep, tags: str | None = None
 ) -> Body:
@@ -115,8 +142,20 @@ async def integration_functions(
 
 
 def json_response(value: Any, status: int = 200) -> Response:
-    """`value` as JSON; anything JSON cannot carry becomes its `str()`."""
-    return Response(orjson.dumps(value, default=str), status_code=status, media_type="application/json")
+    """`value` as JSON; anything JSON cannot carry becomes its `str()`.
+
+    orjson is fast but stops at 254 levels and 64-bit integers; what a script returns may exceed both,
+    so such a value is encoded by the standard library instead, and one too deep even for that is the
+    script's error.
+    """
+    try:
+        body = orjson.dumps(value, default=str)
+    except TypeError:
+        try:
+            body = json.dumps(value, default=str, ensure_ascii=False).encode()
+        except (RecursionError, ValueError) as exc:
+            raise ScriptCallError("call_failed", error=f"{type(exc).__name__}: {exc}") from None
+    return Response(body, status_code=status, media_type="application/json")
 
 
 def query_params(request: Request) -> dict[str, Any]:
@@ -128,27 +167,23 @@ def query_params(request: Request) -> dict[str, Any]:
     return out
 
 
-async def request_body(request: Request, limit: int) -> Any:
-    """The body as a handler sees it: JSON decoded, a form as a dict, other text as a string."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(size=int(declared), limit=limit)
+async def request_body(request: Request) -> Any:
+    """The body as a handler sees it: JSON decoded, a form as a dict, other text as a string.
+
+    Its size and, for JSON, its depth and numbers were checked at the boundary (`vwed.web.boundary`),
+    which also parsed the JSON already.
+    """
+    found, value = json_body(request)
+    if found:
+        return value
     raw = await request.body()
-    if len(raw) > limit:
-        raise PayloadTooLarge(size=len(raw), limit=limit)
     if not raw:
         return {}
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type in FORM_TYPES:
         form = await request.form()
         return {key: value if isinstance(value, str) else value.filename for key, value in form.items()}
-    text = raw.decode("utf-8", "replace")
-    if content_type == "application/json" or content_type.endswith("+json"):
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return text
-    return text
+    return raw.decode("utf-8", "replace")
 
 
 async def custom_route(
@@ -168,7 +203,7 @@ async def custom_route(
         "path": full_path,
         "query_params": query_params(request),
         "path_params": path_params,
-        "body": await request_body(request, supervisor.settings.max_upload_bytes),
+        "body": await request_body(request),
         "headers": {k: v for k, v in request.headers.items() if k.lower() not in PRIVATE_HEADERS},
         "client": request.client.host if request.client else None,
     }
@@ -179,7 +214,7 @@ async def custom_route(
     return json_response(result.value, status)
 
 
-# One route per method, so each has its own OpenAPI operation id (the UI's client is generated from it).
+# One operation per method, so each has its own operation id in the OpenAPI schema.
 for _method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
     custom.add_api_route(
         "/api/custom/{path:path}",
@@ -187,4 +222,8 @@ for _method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
         methods=[_method],
         name=f"custom_route_{_method.lower()}",
         summary=f"A {_method} route registered by a running script (VWED.api)",
+        response_class=JSONResponse,
+        responses=with_errors(
+            {"description": "Whatever the script's handler returns (JSON or text)"}, 404, 405, 503
+        ),
     )

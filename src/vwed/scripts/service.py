@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vwed.auth.service import Principal
 from vwed.bus import Bus, Subscription
 from vwed.config import Settings
-from vwed.db.base import TenantScope, iso, utcnow
+from vwed.db.base import TenantScope, from_iso, iso, utcnow
 from vwed.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable, VwedError
 from vwed.i18n import translate
 from vwed.projects.models import ScriptFile
@@ -46,13 +46,24 @@ log = logging.getLogger("vwed.scripts")
 
 
 def utc_now() -> str:
-    """Now in UTC, ISO 8601 with a `Z`, for messages on the bus."""
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    """Now in the API's one time format, for messages on the bus."""
+    return iso(datetime.now(UTC)) or ""
+
+
+def host_time(value: object) -> str:
+    """A time a script process sent (in whatever ISO form it chose) in the API's one format; now if
+    it sent none or a malformed one."""
+    moment = from_iso(value)
+    if moment is None:
+        return utc_now()
+    return iso(moment) or ""
 
 
 SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
 PUBLISH_BACKLOG = 10_000
 RESTORE_CONCURRENCY = 8
+# Lines a booting script may log before its start is accepted; more are dropped.
+BOOT_LOG_HOLD = 10_000
 # A service is flagged unresponsive after this many heartbeat intervals without one.
 MISSED_HEARTBEATS = 3
 RESTART_BACKOFF_CAP = 30.0
@@ -176,6 +187,8 @@ class ScriptSupervisor:
         self.states: dict[str, ServiceState] = {}
         # The owner of each service from the start of its boot, so lines logged during boot keep it.
         self.owners: dict[str, str | None] = {}
+        # Log lines of fresh starts still booting, published only if the start is accepted.
+        self.booting: dict[str, list[dict[str, Any]]] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.outbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(PUBLISH_BACKLOG)
         self.events: Subscription | None = None
@@ -276,7 +289,7 @@ class ScriptSupervisor:
         )
         # Hand the pooled connection back while the service boots (up to the boot timeout).
         await session.commit()
-        counts = await self._launch(state)
+        counts = await self._launch(state, fresh=True)
         try:
             await ServiceRepository(session).add(
                 ScriptServiceRecord(
@@ -434,7 +447,11 @@ class ScriptSupervisor:
                 for event, items in registry.listeners.items()
                 if any(item.script_id in mine for item in items)
             },
-            "timers": {key: timer for key, timer in registry.timers.items() if timer["script_id"] in mine},
+            "timers": {
+                key: {**timer, "registered_at": host_time(timer.get("registered_at"))}
+                for key, timer in registry.timers.items()
+                if timer["script_id"] in mine
+            },
             "active_scripts": {
                 s.script_id: {
                     "script_path": s.script_path,
@@ -483,14 +500,19 @@ class ScriptSupervisor:
     # -- process observer -----------------------------------------------------------------------
 
     def on_log(self, script_id: str, message: dict[str, Any]) -> None:
-        """Forward a script's log line to the bus (`script.log.<id>`)."""
+        """Forward a script's log line to the bus (`script.log.<id>`), or hold it while a new start boots."""
+        held = self.booting.get(script_id)
+        if held is not None:
+            if len(held) < BOOT_LOG_HOLD:
+                held.append(message)
+            return
         self._publish_script(
             "log",
             script_id,
             {
                 "level": message.get("level", "INFO"),
                 "message": message.get("message", ""),
-                "timestamp": message.get("ts") or utc_now(),
+                "timestamp": host_time(message.get("ts")),
                 "data": message.get("data") or {},
                 "source": message.get("source") or "log",
             },
@@ -511,6 +533,8 @@ class ScriptSupervisor:
             )
             return
         self.registry.add_one(script_id, kind, entry, iso(utcnow()) or "")
+        if kind == "timers":
+            self._forget_once_timers(script_id, [entry])
 
     def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
         """A script called `VWED.function.call(name, args)`: run it where it is registered."""
@@ -551,34 +575,47 @@ class ScriptSupervisor:
 
     # -- internals ------------------------------------------------------------------------------
 
-    async def _launch(self, state: ServiceState) -> Counts:
-        """Boot `state`'s script, claim its registrations and mark it running (or raise)."""
+    async def _launch(self, state: ServiceState, *, fresh: bool = False) -> Counts:
+        """Boot `state`'s script, claim its registrations and mark it running (or raise).
+
+        A `fresh` start holds back what the script logs while booting until the start is accepted: a
+        start refused (a clash, a failing boot) gives the caller no script id, so nothing may appear
+        under it. Restarts and restores publish at once; their id is known.
+        """
         self._check_sandbox(state.tenant_id)
         self.owners[state.script_id] = state.tenant_id
+        if fresh:
+            self.booting[state.script_id] = []
         try:
-            process, registrations = await self.runtime.launch(
-                state.script_id,
-                state.spec(self.settings.script_heartbeat_seconds),
-                self,
-                self.settings.script_boot_timeout,
-            )
-        except BootFailed as failure:
-            self._unowned(state)
-            raise boot_error(failure) from None
-        clash = self.registry.clash(state.script_id, registrations)
-        if clash is not None:
-            await process.stop(self.settings.script_stop_grace)
-            self.runtime.cleanup(state.script_id)
-            self._unowned(state)
-            key = "route_taken" if clash.kind == "route" else "function_taken"
-            raise Conflict(key, name=clash.key, owner=clash.owner)
+            try:
+                process, registrations = await self.runtime.launch(
+                    state.script_id,
+                    state.spec(self.settings.script_heartbeat_seconds),
+                    self,
+                    self.settings.script_boot_timeout,
+                )
+            except BootFailed as failure:
+                self._unowned(state)
+                raise boot_error(failure) from None
+            clash = self.registry.clash(state.script_id, registrations)
+            if clash is not None:
+                await process.stop(self.settings.script_stop_grace)
+                self.runtime.cleanup(state.script_id)
+                self._unowned(state)
+                key = "route_taken" if clash.kind == "route" else "function_taken"
+                raise Conflict(key, name=clash.key, owner=clash.owner)
+        finally:
+            held = self.booting.pop(state.script_id, [])
         self.registry.add(state.script_id, registrations, iso(utcnow()) or "")
         state.process = process
         state.status = "running"
         state.message = ""
         state.started_clock = time.monotonic()
         self.states[state.script_id] = state
+        for message in held:
+            self.on_log(state.script_id, message)
         process.go()
+        self._forget_once_timers(state.script_id, registrations.get("timers", []))
         self._status(state, "running", translate("script_running_status"))
         return self.registry.counts(state.script_id)
 
@@ -586,6 +623,23 @@ class ScriptSupervisor:
         """A boot that failed: forget its owner unless the service is known (it will be restarted)."""
         if state.script_id not in self.states:
             self.owners.pop(state.script_id, None)
+
+    def _forget_once_timers(self, script_id: str, timers: list[dict[str, Any]]) -> None:
+        """Drop each one-shot timer from the registry when it fires (its delay after the start signal).
+
+        The child says nothing when a timer has fired, so the host counts the delay itself; an exact
+        "fired" frame from the child would need a runtime change.
+        """
+        loop = asyncio.get_running_loop()
+        for timer in timers:
+            if timer.get("kind") == "once":
+                delay = float(timer.get("delay_seconds") or 0)
+                loop.call_later(delay, self._timer_fired, script_id, str(timer["timer_id"]))
+
+    def _timer_fired(self, script_id: str, timer_id: str) -> None:
+        timer = self.registry.timers.get(timer_id)
+        if timer is not None and timer["script_id"] == script_id:
+            del self.registry.timers[timer_id]
 
     async def _halt(self, state: ServiceState) -> Counts:
         """Stop `state`'s process if it has one and drop its registrations."""
@@ -706,15 +760,12 @@ class ScriptSupervisor:
             if state is None or state.process is None:
                 continue
             timeout = listener.timeout or self.settings.script_call_timeout
-            result = await state.process.call("event", listener.handler, data, timeout, f"事件 {event}")
+            label = translate("event_label", event=event)
+            result = await state.process.call("event", listener.handler, data, timeout, label)
             if result.timed_out:
-                self.on_log(
-                    listener.script_id,
-                    {
-                        "level": "ERROR",
-                        "message": f"事件 {event}: " + translate("call_timeout", seconds=timeout),
-                    },
-                )
+                error = translate("call_timeout", seconds=timeout)
+                message = translate("event_call_timeout", event=event, error=error)
+                self.on_log(listener.script_id, {"level": "ERROR", "message": message})
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
@@ -724,16 +775,17 @@ class ScriptSupervisor:
 
 
 def boot_error(failure: BootFailed) -> VwedError:
-    """The seed's error for a script that could not start."""
+    """The seed's error for a script that could not start: the script's own fault (it does not load,
+    has no `boot()`, `boot()` raised or hung) is a 400 with its error; a process that died is a 500."""
     if failure.kind == "load":
         return BadRequest("script_load_failed", error=failure.error)
     if failure.kind == "no_boot":
         return BadRequest("script_no_boot")
     if failure.kind == "timeout":
-        return VwedError("script_boot_timeout", seconds=failure.error)
+        return BadRequest("script_boot_timeout", seconds=failure.error)
     if failure.kind == "exited":
         return VwedError("script_exited", reason=failure.error)
-    return VwedError("script_boot_failed", error=failure.error)
+    return BadRequest("script_boot_failed", error=failure.error)
 
 
 def raise_for(result: CallResult, timeout: float, state: ServiceState) -> None:

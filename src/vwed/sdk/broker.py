@@ -62,13 +62,14 @@ class SdkBroker:
         """Do `fn(**args)`; `SdkRefused` carries the message the script sees."""
         handler = self.handlers().get(fn)
         if handler is None:
-            raise SdkRefused(f"unknown SDK function {fn}")
+            raise SdkRefused(translate("sdk_unknown_function", "zh", name=fn))
         try:
             return await handler(args)
         except VwedError as exc:
             raise SdkRefused(translate(exc.key, "zh", **exc.params)) from None
         except (TypeError, KeyError, ValueError) as exc:
-            raise SdkRefused(f"{fn}: {type(exc).__name__}: {exc}") from None
+            error = f"{type(exc).__name__}: {exc}"
+            raise SdkRefused(translate("sdk_bad_arguments", "zh", name=fn, error=error)) from None
 
     def handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
         """The SDK's host functions by name."""
@@ -91,7 +92,7 @@ class SdkBroker:
         """`ai(prompt, system, model)` against `VWED_AI_BASE_URL`, the model name mapped by config."""
         client = self.clients.ai
         if client is None:
-            raise SdkRefused("ai(): 平台未配置 AI 接口 (VWED_AI_BASE_URL)")
+            raise SdkRefused(translate("sdk_ai_unconfigured", "zh"))
         messages: list[dict[str, str]] = []
         if args.get("system"):
             messages.append({"role": "system", "content": str(args["system"])})
@@ -102,9 +103,10 @@ class SdkBroker:
                 messages=messages,  # type: ignore[arg-type]
             )
         except openai.APIStatusError as exc:
-            raise SdkRefused(f"ai(): AI 接口返回 HTTP {exc.status_code}: {exc.message}") from None
+            message = translate("sdk_ai_status", "zh", status=exc.status_code, error=exc.message)
+            raise SdkRefused(message) from None
         except openai.APIError as exc:
-            raise SdkRefused(f"ai(): AI 接口调用失败: {exc.message}") from None
+            raise SdkRefused(translate("sdk_ai_failed", "zh", error=exc.message)) from None
         return response.choices[0].message.content or ""
 
     async def notify(self, kind: Literal["dingtalk", "wecom"], args: dict[str, Any]) -> dict[str, Any]:
@@ -115,7 +117,7 @@ class SdkBroker:
                 kind,
                 str(args["url"]),
                 str(args["content"]),
-                str(args.get("title") or "通知"),
+                str(args["title"]) if args.get("title") else None,
                 trace_id=self.who.trace_id,
             )
         return {"ok": outcome.ok, "message": outcome.message}
@@ -144,12 +146,14 @@ class SdkBroker:
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
                     if size > cap:
-                        raise SdkRefused(f"HTTP 响应超过 {cap} 字节上限 (size cap)")
+                        raise SdkRefused(translate("sdk_http_too_big", "zh", limit=cap))
                     chunks.append(chunk)
         except httpx.TimeoutException:
-            raise SdkRefused(f"HTTP 请求超时 ({self.settings.sdk_http_timeout:g} 秒)") from None
+            seconds = f"{self.settings.sdk_http_timeout:g}"
+            raise SdkRefused(translate("sdk_http_timeout", "zh", seconds=seconds)) from None
         except httpx.HTTPError as exc:
-            raise SdkRefused(f"HTTP 请求失败: {exc or type(exc).__name__}") from None
+            error = str(exc) or type(exc).__name__
+            raise SdkRefused(translate("sdk_http_failed", "zh", error=error)) from None
         raw = b"".join(chunks)
         text = raw.decode(response.encoding or "utf-8", errors="replace")
         if "json" in response.headers.get("content-type", ""):
@@ -184,7 +188,7 @@ class SdkBroker:
         key, value = str(args["key"]), args.get("value")
         most = self.settings.task_var_max_bytes
         if len(key) > 200 or len(json.dumps(value, default=str)) > most:
-            raise SdkRefused(f"set_var: 键最长 200 字符,值最大 {most} 字节")
+            raise SdkRefused(translate("sdk_var_too_big", "zh", limit=most))
         if self.who.task_id is None:
             if key not in self.scratch_vars:
                 self._check_count(len(self.scratch_vars))

@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from vwed.i18n import translate
 from vwed.runtime.service import SdkRefused
 
 PARALLEL = 4
@@ -80,11 +81,9 @@ class ReadOnlyQueries:
     async def query(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Rows of `sql` as dicts; `SdkRefused` with the reason for anything not allowed."""
         if not _READING.match(sql):
-            raise SdkRefused(
-                "db_query 只允许只读查询 (SELECT): 不能写入数据库 / read-only: writes are refused"
-            )
+            raise SdkRefused(translate("db_query_read_only", "zh"))
         if not self.tables:
-            raise SdkRefused("db_query: 管理员尚未开放任何表 (VWED_DB_QUERY_TABLES)")
+            raise SdkRefused(translate("db_query_no_tables", "zh"))
         async with self.gate:
             if self.engine.dialect.name == "sqlite":
                 return await asyncio.to_thread(self._sqlite, sql, params)
@@ -132,15 +131,15 @@ class ReadOnlyQueries:
 
     def _reason(self, error: str, denied: list[str]) -> str:
         if "interrupted" in error:
-            return f"db_query 超时 ({self.timeout:g} 秒)"
+            return translate("db_query_timeout", "zh", seconds=f"{self.timeout:g}")
         if "too big" in error:
             return _too_big(self.max_bytes)
         tables = [t for t in denied if t != "write"]
         if tables:
-            return f"db_query: 表 {tables[0]} 未开放给脚本 (not exposed)"
+            return translate("db_query_not_exposed", "zh", table=tables[0])
         if denied or "readonly" in error.replace(" ", "").lower():
-            return "db_query 只允许只读查询 (SELECT): 不能写入数据库 / read-only: writes are refused"
-        return f"db_query 失败: {error}"
+            return translate("db_query_read_only", "zh")
+        return translate("db_query_failed", "zh", error=error)
 
     async def _server(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         mysql = self.engine.dialect.name == "mysql"
@@ -168,7 +167,7 @@ class ReadOnlyQueries:
                 ).scalar()
                 for table in plan_tables(plan):
                     if table.lower() not in self.tables:
-                        raise SdkRefused(f"db_query: 表 {table} 未开放给脚本 (not exposed)")
+                        raise SdkRefused(translate("db_query_not_exposed", "zh", table=table))
                 reader = self._mysql_rows if mysql else self._pg_rows
                 rows = await reader(conn, sql, params)
             except (DBAPIError, StatementError) as exc:
@@ -177,7 +176,7 @@ class ReadOnlyQueries:
                     raise SdkRefused(self._reason("readonly", ["write"])) from None
                 if "timeout" in message or "max_execution_time" in message or "max_statement_time" in message:
                     raise SdkRefused(self._reason("interrupted", [])) from None
-                raise SdkRefused(f"db_query 失败: {message.splitlines()[0]}") from None
+                raise SdkRefused(translate("db_query_failed", "zh", error=message.splitlines()[0])) from None
             finally:
                 await conn.rollback()
                 if mysql:
@@ -222,7 +221,7 @@ def _bare(sql: str) -> str:
 
 
 def _too_big(cap: int) -> str:
-    return f"db_query: 结果超过 {cap} 字节上限,请缩小查询 (size cap)"
+    return translate("db_query_too_big", "zh", limit=cap)
 
 
 class _ResultSize:
@@ -238,7 +237,7 @@ class _ResultSize:
         """Count one row (`size` when the database measured it already)."""
         self.rows += 1
         if self.rows > self.max_rows:
-            raise SdkRefused(f"db_query: 结果超过 {self.max_rows} 行上限,请加 LIMIT (row cap)")
+            raise SdkRefused(translate("db_query_too_many_rows", "zh", limit=self.max_rows))
         self.size += size if size is not None else len(json.dumps(row, default=str))
         if self.size > self.max_bytes:
             raise SdkRefused(_too_big(self.max_bytes))

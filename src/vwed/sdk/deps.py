@@ -33,6 +33,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from vwed.config import Settings
 from vwed.errors import BadRequest, Forbidden
+from vwed.i18n import translate
 
 DONE_MARK = ".vwed-complete"
 LOG_FILE = ".vwed-install.log"
@@ -186,7 +187,8 @@ class DepsCache:
         lock = self.locks.setdefault(digest, asyncio.Lock())
         async with lock:
             if (target / DONE_MARK).exists():
-                return DepsOutcome(True, str(target), f"依赖已安装 (cached): {', '.join(requirements)}\n")
+                cached = translate("deps_cached", "zh", requirements=", ".join(requirements))
+                return DepsOutcome(True, str(target), cached + "\n")
             return await self._install(target, requirements)
 
     async def _install(self, target: Path, requirements: list[str]) -> DepsOutcome:
@@ -213,7 +215,7 @@ class DepsCache:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
-            return None, f"依赖安装超时 ({self.timeout:g} 秒)\n"
+            return None, translate("deps_timeout", "zh", seconds=f"{self.timeout:g}") + "\n"
         return process.returncode, out.decode(errors="replace")
 
 

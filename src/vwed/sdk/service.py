@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from vwed.bus import Bus
 from vwed.config import Settings
 from vwed.db.base import TenantScope
-from vwed.errors import BadRequest, Unavailable, VwedError
+from vwed.errors import BadRequest, InvalidFields, Unavailable, VwedError
 from vwed.i18n import Lang, translate
 from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.notify.service import NotifyService, renders_of
@@ -95,7 +95,7 @@ class TaskScripts:
                 base_url=settings.ai_base_url, api_key=key, timeout=settings.ai_timeout, max_retries=1
             )
         self.clients = SharedClients(
-            http=guarded_client(EgressPolicy.parse(settings.egress_allow), timeout=settings.sdk_http_timeout),
+            http=guarded_client(EgressPolicy.from_settings(settings), timeout=settings.sdk_http_timeout),
             ai=ai,
             queries=ReadOnlyQueries(
                 engine,
@@ -194,7 +194,10 @@ class TaskScripts:
         )
         value = result.result if isinstance(result.result, dict) else None
         if result.ok and result.result is not None and value is None:
-            return RunOutcome(ok=False, output=output, error=translate("task_result_not_dict", "zh"))
+            kind = type(result.result).__name__
+            return RunOutcome(
+                ok=False, output=output, error=translate("task_result_not_dict", "zh", kind=kind)
+            )
         return RunOutcome(ok=result.ok, output=output, error=error, result=value)
 
     async def test_script(
@@ -233,11 +236,10 @@ class TaskScripts:
             "messages": None,
             "deliveries": [],
         }
-        if result.ok and isinstance(result.result, dict):
-            try:
-                answer["messages"] = renders_of(result.result)
-            except BadRequest as exc:
-                answer["messages"] = {"error": translate(exc.key, "zh", **exc.params)}
+        if result.ok and result.result is not None:
+            answer["messages"] = self._messages(
+                result.result, send or bool(channels) or wecom_app_id is not None
+            )
             if send and (channels or wecom_app_id is not None):
                 async with self.sessions() as session:
                     notify = NotifyService(session, self.settings, TenantScope(tenant_id=tenant_id))
@@ -249,6 +251,21 @@ class TaskScripts:
                     for o in outcomes
                 ]
         return answer
+
+    @staticmethod
+    def _messages(result: Any, delivering: bool) -> dict[str, Any]:
+        """What each kind of channel would receive of a test run's `result`.
+
+        A result that is not a dict, one that says it is a message (`msg_type`) and one about to be
+        sent must render for every kind of channel, else the test run is a 400 naming the field; a
+        plain data dict that is no message is shown with the reason instead.
+        """
+        if not isinstance(result, dict) or delivering or "msg_type" in result:
+            return renders_of(result)
+        try:
+            return renders_of(result)
+        except InvalidFields as exc:
+            return {"error": translate(exc.key, "zh", **exc.params)}
 
 
 def _masked(value: Any, secrets: set[str]) -> Any:

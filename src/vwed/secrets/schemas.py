@@ -4,31 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from vwed.db.base import iso
+from vwed.db.base import RequestBody, TenantRef, iso
 from vwed.secrets.models import Secret
 
 Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")]
 
 
-class SecretCreate(BaseModel):
+class SecretCreate(RequestBody):
     """Body of `POST /api/scheduled-tasks/secrets`."""
 
-    model_config = ConfigDict(extra="ignore")
     key: Key
     value: Annotated[str, Field(min_length=1, max_length=10_000)]
     description: Annotated[str | None, Field(default=None, max_length=255)]
-    tenant_id: Annotated[str | None, Field(default=None, max_length=50)]
+    tenant_id: TenantRef = Field(default=None, description="The owning tenant; only admins name one")
     shared: bool = Field(
         default=False, description="A global secret only: tenants' tasks may read it too (admins only)."
     )
 
 
-class SecretUpdate(BaseModel):
+class SecretUpdate(RequestBody):
     """Body of `PUT /api/scheduled-tasks/secrets/{id}`: a new value and/or description."""
 
-    model_config = ConfigDict(extra="ignore")
     value: Annotated[str | None, Field(default=None, min_length=1, max_length=10_000)]
     description: Annotated[str | None, Field(default=None, max_length=255)]
     shared: bool | None = None
@@ -46,3 +44,15 @@ def secret_out(secret: Secret) -> dict[str, Any]:
         "created_at": iso(secret.created_at),
         "updated_at": iso(secret.updated_at),
     }
+
+
+class SecretOut(BaseModel):
+    """A secret without its value (values are write-only)."""
+
+    id: int
+    key: str
+    tenant_id: str | None
+    description: str | None
+    has_value: bool
+    created_at: str | None
+    updated_at: str | None

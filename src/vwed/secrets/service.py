@@ -11,7 +11,7 @@ from vwed.auth.service import Principal
 from vwed.config import Settings
 from vwed.crypto import SecretBox
 from vwed.db.base import TenantScope
-from vwed.errors import BadRequest, Conflict, Forbidden, NotFound
+from vwed.errors import BadRequest, Conflict, NotFound
 from vwed.secrets.models import Secret
 from vwed.secrets.schemas import SecretCreate, SecretUpdate
 
@@ -49,11 +49,7 @@ class SecretService:
 
     async def create(self, body: SecretCreate) -> Secret:
         """Store a sealed secret; a key is unique within its tenant (or among global secrets)."""
-        tenant_id = body.tenant_id
-        if not self.scope.all_tenants:
-            if tenant_id not in (None, self.scope.tenant_id):
-                raise Forbidden("secret_tenant_forbidden")
-            tenant_id = self.scope.tenant_id
+        tenant_id = self.scope.owner_for(body.tenant_id)
         if body.shared and tenant_id is not None:
             raise BadRequest("secret_shared_global_only")
         if await self._find(tenant_id, body.key) is not None:

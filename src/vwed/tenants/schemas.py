@@ -4,37 +4,34 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from vwed.db.base import iso
+from vwed.db.base import RequestBody, iso
 from vwed.tenants.models import Tenant, TenantConfig
 
 Code = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
-class TenantCreate(BaseModel):
+class TenantCreate(RequestBody):
     """Body of `POST /api/tenants`."""
 
-    model_config = ConfigDict(extra="ignore")
     tenant_id: Code
     tenant_name: Annotated[str, Field(min_length=1, max_length=100)]
     description: Annotated[str | None, Field(default=None, max_length=255)]
     is_enabled: bool = True
 
 
-class TenantUpdate(BaseModel):
+class TenantUpdate(RequestBody):
     """Body of `PUT /api/tenants/{tenant_id}`."""
 
-    model_config = ConfigDict(extra="ignore")
     tenant_name: Annotated[str | None, Field(default=None, min_length=1, max_length=100)]
     description: Annotated[str | None, Field(default=None, max_length=255)]
     is_enabled: bool | None = None
 
 
-class ConfigSet(BaseModel):
+class ConfigSet(RequestBody):
     """Body of `PUT /api/tenants/{tenant_id}/configs`: one setting, created or replaced."""
 
-    model_config = ConfigDict(extra="ignore")
     app_code: Code
     key: Annotated[str, Field(min_length=1, max_length=100)]
     value: Annotated[str | None, Field(default=None, max_length=65_000)]
@@ -61,3 +58,24 @@ def config_out(config: TenantConfig) -> dict[str, Any]:
         "value": config.config_value,
         "updated_at": iso(config.updated_at),
     }
+
+
+class TenantOut(BaseModel):
+    """A tenant."""
+
+    tenant_id: str
+    tenant_name: str
+    description: str | None
+    is_enabled: bool
+    created_at: str | None
+    updated_at: str | None
+
+
+class ConfigOut(BaseModel):
+    """A tenant setting."""
+
+    tenant_id: str
+    app_code: str
+    key: str
+    value: str | None
+    updated_at: str | None

@@ -6,9 +6,10 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from pydantic import BaseModel
 from sqlalchemy import text
 
 import vwed
@@ -31,7 +32,8 @@ from vwed.scripts.service import ScriptSupervisor
 from vwed.sdk.service import TaskScripts
 from vwed.secrets import api as secrets_api
 from vwed.tenants import api as tenants_api
-from vwed.web import errors, ui
+from vwed.web import errors, schemas, ui
+from vwed.web.boundary import RequestBoundary
 from vwed.web.deps import SessionDep, SettingsDep, get_principal, ok
 from vwed.web.headers import SecurityHeaders
 
@@ -40,7 +42,22 @@ log = logging.getLogger("vwed")
 health = APIRouter(tags=["health"])
 
 
-@health.get("/api/health", summary="Liveness and back-end status (no token needed)")
+class Health(BaseModel):
+    """What `/api/health` reports."""
+
+    status: Literal["ok"]
+    version: str
+    database: str
+    sandbox: dict[str, Any] | None
+
+
+@health.get(
+    "/api/health",
+    summary="Liveness and back-end status (no token needed)",
+    response_model=schemas.Envelope[Health],
+    response_model_exclude_unset=True,
+    responses=schemas.errors(),
+)
 async def health_check(request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Report whether the database answers and the task sandbox level; load balancers poll this."""
     await session.execute(text("SELECT 1"))
@@ -158,10 +175,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings or Settings()
+    app.state.settings = settings = settings or Settings()
     install_log_redaction()
-    app.add_middleware(SecurityHeaders, max_body=app.state.settings.max_request_bytes)
     errors.install(app)
+    schemas.install(app)
+    # The last added is the outermost: even the boundary's refusals carry the security headers.
+    app.add_middleware(RequestBoundary, settings=settings)
+    app.add_middleware(SecurityHeaders)
     app.include_router(health)
     app.include_router(auth_api.router)
     authenticated = [Depends(get_principal)]

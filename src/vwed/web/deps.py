@@ -22,6 +22,7 @@ from vwed.bus import Bus
 from vwed.config import Settings
 from vwed.errors import Forbidden
 from vwed.i18n import Lang, negotiate
+from vwed.web.boundary import parsed_body
 
 _bearer = HTTPBearer(auto_error=False, description="The token printed at first start, or VWED_ADMIN_TOKEN")
 _cookie = APIKeyCookie(
@@ -113,6 +114,11 @@ async def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def json_body(request: Request) -> tuple[bool, Any]:
+    """The request's JSON body as `vwed.web.boundary` parsed and checked it: `(found, value)`."""
+    return parsed_body(request.scope)
 
 
 def ok(data: Any = None, message: str | None = None, **extra: Any) -> dict[str, Any]:

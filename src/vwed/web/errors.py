@@ -1,26 +1,23 @@
-"""Exception handlers: every failure leaves as `{"success": false, "error": ...}`, never a stack trace."""
+"""Exception handlers: every failure leaves as `{"success": false, "error": ...}`, never a stack trace.
+
+Field errors add `"detail": [{"field": "<path>", "message": "..."}]`, with the path naming the field
+(`notify_channels[0]`) and the message in the caller's language, whether pydantic or a rule of ours
+found the problem.
+"""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from vwed.errors import Unauthorized, VwedError
-from vwed.i18n import MESSAGES, Lang, negotiate, translate
-
-log = logging.getLogger("vwed.web")
-
-# pydantic error types -> our message keys, with the context value each message needs
-_PYDANTIC_KEYS = {
-    "missing": "field_required",
-    "string_too_long": "field_too_long",
-    "json_invalid": "invalid_json",
-}
+from vwed.errors import FieldProblem, InvalidFields, Unauthorized, VwedError
+from vwed.i18n import Lang, field_message, field_path, negotiate, translate
 
 
 def failure(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -28,53 +25,58 @@ def failure(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"success": False, "error": message, **extra}, status_code=status)
 
 
+def problems_detail(problems: Sequence[FieldProblem], lang: Lang) -> list[dict[str, str]]:
+    """The envelope's `detail` list for field problems found by our own rules."""
+    return [{"field": p.field, "message": translate(p.key, lang, **p.params)} for p in problems]
+
+
+def failure_content(exc: VwedError, lang: Lang) -> dict[str, Any]:
+    """The envelope of a `VwedError` in `lang` (with `detail` for invalid fields)."""
+    content: dict[str, Any] = {"success": False, "error": translate(exc.key, lang, **exc.params)}
+    if isinstance(exc, InvalidFields):
+        content["detail"] = problems_detail(exc.problems, lang)
+    return content
+
+
+def failure_body(exc: VwedError, lang: Lang) -> bytes:
+    """`failure_content` as JSON bytes, for code that answers below the framework (middleware)."""
+    return orjson.dumps(failure_content(exc, lang))
+
+
 def _lang(request: Request) -> Lang:
     return negotiate(request.headers.get("accept-language"))
 
 
-def _field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
-    return ".".join(parts) or str(loc[0] if loc else "body")
-
-
-def _field_message(error: dict[str, Any], lang: Lang) -> str:
-    key = _PYDANTIC_KEYS.get(error["type"], error["type"])
-    if key in MESSAGES:
-        ctx = error.get("ctx") or {}
-        return translate(key, lang, limit=ctx.get("max_length"))
-    return str(error["msg"])
-
-
 def install(app: FastAPI) -> None:
-    """Register the handlers on `app`."""
+    """Register the handlers on `app` (unhandled errors are answered by `vwed.web.boundary`)."""
 
     @app.exception_handler(VwedError)
-    async def vwed_error(request: Request, exc: VwedError) -> JSONResponse:
-        response = failure(exc.status_code, translate(exc.key, _lang(request), **exc.params))
+    async def vwed_error(request: Request, exc: VwedError) -> Response:
+        response = JSONResponse(failure_content(exc, _lang(request)), status_code=exc.status_code)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         lang = _lang(request)
-        detail = [
-            {"field": _field(tuple(e["loc"])), "message": _field_message(e, lang)} for e in exc.errors()
-        ]
+        detail = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            # A JSON syntax error is located by character offset, which names no field.
+            name = "body" if error["type"] == "json_invalid" else field_path(loc)
+            detail.append({"field": name, "message": field_message(error, lang)})
         return failure(400, translate("validation_failed", lang), detail=detail)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         lang = _lang(request)
         if exc.status_code == 404:
             message = translate("route_not_found", lang, path=request.url.path)
         elif exc.status_code == 405:
             message = translate("method_not_allowed", lang, method=request.method)
+        elif exc.status_code == 400:
+            message = translate("invalid_body", lang)
         else:
-            message = str(exc.detail)
+            message = translate("http_error", lang, status=exc.status_code)
         return failure(exc.status_code, message)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return failure(500, translate("internal_error", _lang(request)))
