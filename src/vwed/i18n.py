@@ -452,6 +452,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sdk_http_timeout": ("HTTP 请求超时 ({seconds} 秒)", "The HTTP request timed out ({seconds} s)"),
     "sdk_http_failed": ("HTTP 请求失败: {error}", "The HTTP request failed: {error}"),
+    "sdk_vars_too_many": (
+        "set_var: 每个任务最多 {limit} 个变量 (VWED_TASK_VARS_MAX),请先 del_var 不再需要的变量",
+        "set_var: at most {limit} variables per task (VWED_TASK_VARS_MAX); del_var the ones no longer needed",
+    ),
+    "deps_needs_root": (
+        "依赖安装需要隔离的安装环境: 服务器须以 root 运行 (the install jail needs root)",
+        "installing dependencies needs the install jail: the server must run as root",
+    ),
     "sdk_var_too_big": (
         "set_var: 键最长 200 字符,值最大 {limit} 字节",
         "set_var: keys are at most 200 characters, values at most {limit} bytes",

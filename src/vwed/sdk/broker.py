@@ -207,10 +207,7 @@ class SdkBroker:
 
     def _check_count(self, existing: int) -> None:
         if existing >= self.settings.task_vars_max:
-            raise SdkRefused(
-                f"set_var: 每个任务最多 {self.settings.task_vars_max} 个变量 (VWED_TASK_VARS_MAX),"
-                "请先 del_var 不再需要的变量"
-            )
+            raise SdkRefused(translate("sdk_vars_too_many", "zh", limit=self.settings.task_vars_max))
 
     async def del_var(self, args: dict[str, Any]) -> bool:
         """`del_var(key)`: whether it existed."""

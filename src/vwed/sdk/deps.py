@@ -41,7 +41,6 @@ MAX_LINES = 50
 MAX_LINE_CHARS = 200
 JAIL_PATH = str(Path(__file__).with_name("install_jail.py").resolve())
 # Names ending like an archive would be taken by the installer for a local file.
-NEEDS_ROOT = "依赖安装需要隔离的安装环境: 服务器须以 root 运行 (the install jail needs root)\n"
 _ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".egg", ".git")
 
 
@@ -193,7 +192,7 @@ class DepsCache:
 
     async def _install(self, target: Path, requirements: list[str]) -> DepsOutcome:
         if os.geteuid() != 0:
-            return DepsOutcome(False, None, NEEDS_ROOT)
+            return DepsOutcome(False, None, translate("deps_needs_root", "zh") + "\n")
         staging = Path(await asyncio.to_thread(new_staging, self.settings.deps_uid))
         try:
             argv = installer_argv(staging / "target", staging / "cache", self.index_url, requirements)
