@@ -85,7 +85,8 @@ HOSTILE = {
     ),
     "huge_output": ("while True:\n    print('x' * 1000)\n", ("输出超出限制", "output limit")),
     "system_file": ("open('/etc/passwd').read()\n", ("第 1 行", "PermissionError")),
-    "host_environ": (f"open('/proc/{HOST_PID}/environ').read()\n", ("PermissionError",)),
+    # /proc of the run shows only its own processes (L3), so the server's is not even there.
+    "host_environ": (f"open('/proc/{HOST_PID}/environ').read()\n", ("第 1 行", "No such file")),
     "signal_host": (
         f"import os, signal\nos.kill({HOST_PID}, signal.SIGTERM)\n",
         ("第 2 行", "PermissionError"),

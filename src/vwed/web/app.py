@@ -40,12 +40,23 @@ health = APIRouter(tags=["health"])
 
 @health.get("/api/health", summary="Liveness and back-end status (no token needed)")
 async def health_check(request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    """Report whether the database answers and the task sandbox level; load balancers poll this."""
+    """Report whether the database answers and the sandbox levels of task runs (`sandbox`) and script
+    services (`service_sandbox`); load balancers poll this."""
     await session.execute(text("SELECT 1"))
     dialect = settings.resolved_database_url.split("+", 1)[0].split(":", 1)[0]
     scripts: TaskScripts | None = getattr(request.app.state, "task_scripts", None)
     sandbox = scripts.health() if scripts is not None and scripts.started else None
-    return ok({"status": "ok", "version": vwed.__version__, "database": dialect, "sandbox": sandbox})
+    services: ScriptSupervisor = request.app.state.scripts
+    service_sandbox = services.health() if services.running else None
+    return ok(
+        {
+            "status": "ok",
+            "version": vwed.__version__,
+            "database": dialect,
+            "sandbox": sandbox,
+            "service_sandbox": service_sandbox,
+        }
+    )
 
 
 def announce_token(token: str) -> None:
