@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import shutil
 import signal
 import socket
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from vwed.runtime.framing import FrameProtocol, host_wire
 from vwed.runtime.launcher import Launcher, kill_group
 
 PROBE_SECONDS = 10.0
+PR_SET_DUMPABLE = 4
 UID_SLOTS = 1000
 
 
@@ -52,6 +55,13 @@ class SandboxReport:
         spec = self.spec
         active = [name for name in ("namespaces", "uid", "landlock", "seccomp") if getattr(spec, name)]
         return {"level": self.level, "active": ["rlimits", *active], "probe": self.layers}
+
+
+def protect_host() -> None:
+    """Make the server process non-dumpable, so a child left with the server's uid (a node with L0
+    only) cannot ptrace it or read its memory or `/proc/<pid>/environ` (the admin token)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 async def probe_layers(launcher: Launcher, workdir: Path, base: SandboxSpec) -> SandboxReport:

@@ -16,7 +16,15 @@ from vwed.runtime.child.wire import DEFAULT_MAX_FRAME
 from vwed.runtime.child.zygote import ForkRequest
 from vwed.runtime.framing import host_wire
 from vwed.runtime.launcher import Launcher, SpawnLauncher, describe_exit, make_launcher
-from vwed.runtime.layers import NoFreeUid, SandboxReport, UidSlots, child_spec, level_of, probe_layers
+from vwed.runtime.layers import (
+    NoFreeUid,
+    SandboxReport,
+    UidSlots,
+    child_spec,
+    level_of,
+    probe_layers,
+    protect_host,
+)
 from vwed.runtime.process import Booted, BootFailed, CallResult, ProcessObserver, ScriptProcess
 from vwed.runtime.registry import (
     Clash,
@@ -123,6 +131,7 @@ class Runtime:
         If the zygote cannot be started, scripts are spawned one interpreter each instead.
         """
         await asyncio.to_thread(self._reset_workdirs)
+        protect_host()
         try:
             await self.launcher.start()
         except OSError:

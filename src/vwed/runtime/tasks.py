@@ -28,7 +28,7 @@ from vwed.runtime.child.wire import DEFAULT_MAX_FRAME, Unencodable
 from vwed.runtime.child.zygote import ForkRequest
 from vwed.runtime.framing import FrameProtocol, host_wire
 from vwed.runtime.launcher import Launcher, SpawnLauncher, kill_group, make_launcher
-from vwed.runtime.layers import SandboxReport, UidSlots, child_spec, probe_layers
+from vwed.runtime.layers import SandboxReport, UidSlots, child_spec, probe_layers, protect_host
 
 log = logging.getLogger("vwed.runtime.tasks")
 
@@ -152,6 +152,7 @@ class TaskRuntime:
     async def start(self) -> None:
         """Start the zygote (or fall back to spawning) and probe the layers."""
         await asyncio.to_thread(self._reset)
+        protect_host()
         try:
             await self.launcher.start()
         except OSError:

@@ -4,7 +4,8 @@ One module for both kinds of child, script services and task runs. The host asks
 `SandboxSpec` in the fork request (what its probe found working); the child applies them in this order
 and reports each one's state. A layer that was asked for and fails stops the child before user code.
 
-- L0, always (`enter`): its own session and process group; SIGKILL when its parent dies; every inherited
+- L0, always (`enter`): its own session and process group; SIGKILL when its parent dies; not dumpable
+  (no ptrace or /proc/<pid>/mem by the same uid); every inherited
   descriptor closed but its socket (moved to fd 3), stdin/stdout/stderr on /dev/null; an empty
   environment; a private working directory, umask 077; rlimits (CPU, address space, open files, file
   size, no core dumps).
@@ -38,6 +39,7 @@ SOCKET_FD = 3
 RUN_TMP = "/tmp"  # noqa: S108 - a private tmpfs in the child's own mount namespace
 DEPS_MOUNT = RUN_TMP + "/.deps"
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -139,6 +141,12 @@ def _check(result: int, what: str) -> None:
 # -- L0 ---------------------------------------------------------------------------------------------
 
 
+def forbid_inspection() -> None:
+    """Make this process non-dumpable: processes of the same uid can no longer ptrace it or read its
+    `/proc/<pid>/mem`, `environ` or `fd` (only root can). This holds even with no other layer."""
+    libc().prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
 def set_parent_death_signal(expected_parent: int) -> None:
     """Ask Linux to SIGKILL this process when its parent dies; exit at once if it already has."""
     c = libc()
@@ -187,6 +195,7 @@ def enter(limits: Rlimits, workdir: str, parent: int, keep: int) -> int:
     """L0: become a user process; returns the descriptor of the child's socket (`SOCKET_FD`)."""
     os.setsid()
     set_parent_death_signal(parent)
+    forbid_inspection()
     fd = isolate_descriptors(keep)
     apply_rlimits(limits)
     os.environ.clear()

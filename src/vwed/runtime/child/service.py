@@ -282,7 +282,11 @@ class ServiceRuntime(asyncio.Protocol):
             func = self.handlers.get(message["handler"])
             if func is not None and not inspect.iscoroutinefunction(func):
                 # Straight to a worker thread, which also sends the reply: no loop round trips.
-                self.pool.submit(self.answer_sync, func, message)
+                try:
+                    self.pool.submit(self.answer_sync, func, message)
+                except RuntimeError as exc:
+                    # No thread left under the service's thread limit (RLIMIT_NPROC): fail this call only.
+                    self.reply_error(message, exc)
                 return
             task = self.loop.create_task(self.answer(message))
             self.calls[message["id"]] = task

@@ -17,7 +17,7 @@ import traceback
 from typing import Any
 
 from . import sdk
-from .wire import FrameRefused, Unencodable, Wire, nests_deeper
+from .wire import FrameRefused, Unencodable, Wire
 
 SCRIPT_FILE = "<script>"
 # Output is sent in pieces of at most this many characters, far below any frame cap.
@@ -110,27 +110,27 @@ def run_script(channel: Channel, message: dict[str, Any]) -> dict[str, Any]:
         exec(code, namespace)  # noqa: S102 - running the user's script is the job
     except MemoryError:
         namespace.clear()
-        return {"t": "done", "ok": False, "kind": "memory", "error": "MemoryError", "line": None}
+        return failed("memory", "MemoryError")
     except BaseException as exc:
-        kind = "exit" if isinstance(exc, SystemExit) else "error"
         if isinstance(exc, SystemExit) and exc.code in (None, 0):
-            return {"t": "done", "ok": True, "result": _result_of(namespace)}
-        return {"t": "done", "ok": False, "kind": kind, "error": describe(exc), "line": script_line(exc)}
-    return {"t": "done", "ok": True, "result": _result_of(namespace)}
+            return finished(namespace.get("result"))
+        kind = "exit" if isinstance(exc, SystemExit) else "error"
+        return failed(kind, describe(exc), script_line(exc))
+    return finished(namespace.get("result"))
 
 
-def _result_of(namespace: dict[str, Any]) -> Any:
-    result = namespace.get("result")
-    if result is None:
-        return None
-    # The result must survive JSON; anything else is sent as its text form and rejected by the host.
+def failed(kind: str, error: str, line: int | None = None) -> dict[str, Any]:
+    """The `done` frame of a run that failed."""
+    return {"t": "done", "ok": False, "kind": kind, "error": error, "line": line}
+
+
+def finished(result: Any) -> dict[str, Any]:
+    """The `done` frame of a run that finished; its `result` must be plain JSON."""
     try:
-        if isinstance(result, dict | list) and nests_deeper(result):
-            raise ValueError("nested too deep")
         json.dumps(result, allow_nan=False)
-    except (TypeError, ValueError, RecursionError):
-        return {"__invalid__": repr(result)[:500]}
-    return result
+    except (TypeError, ValueError, RecursionError) as exc:
+        return failed("error", f"result 不能转换为 JSON: {describe(exc)}")
+    return {"t": "done", "ok": True, "result": result}
 
 
 def serve(channel: Channel, layers: dict[str, str]) -> None:
@@ -142,11 +142,11 @@ def serve(channel: Channel, layers: dict[str, str]) -> None:
     try:
         done = run_script(channel, message)
     except MemoryError:
-        done = {"t": "done", "ok": False, "kind": "memory", "error": "MemoryError", "line": None}
+        done = failed("memory", "MemoryError")
     try:
         channel.send(done)
     except Unencodable as exc:
-        channel.send({"t": "done", "ok": False, "kind": "error", "error": f"result: {exc}", "line": None})
+        channel.send(failed("error", f"result 无法发送: {exc}"))
 
 
 def start(sock: socket.socket, wire: Wire, layers: dict[str, str]) -> None:

@@ -144,6 +144,7 @@ def reap(control: socket.socket) -> None:
 def zygote(control_fd: int, host_pid: int, jobs: list[str]) -> None:
     """Wait for fork requests from the host; each carries the child's socket as SCM_RIGHTS."""
     sandbox.set_parent_death_signal(host_pid)
+    sandbox.forbid_inspection()
     os.environ.clear()
     for job in jobs:
         job_module(job).preload()
