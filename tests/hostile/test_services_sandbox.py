@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.sandbox_checks import require_full_sandbox
 from tests.hostile.server import HostileServer, hostile_server, server_log
 from tests.hostile.services import (
     assert_healthy,
@@ -26,6 +25,7 @@ from tests.hostile.services import (
     start_service,
     target_server,
 )
+from tests.sandbox_checks import require_full_sandbox
 
 WHO = ("tenant-a", "tenant-b", "admin")
 REFUSED = ("PermissionError", "FileNotFoundError")

@@ -19,6 +19,7 @@ from tests.integration.scripts_helpers import (
     subscribe,
     wait_for,
 )
+from tests.sandbox_checks import require_full_sandbox
 from vwed.config import Settings
 
 
@@ -434,6 +435,7 @@ SANDBOX = script(
 async def test_a_script_runs_isolated_with_empty_env_private_dir_own_uid_session_and_rlimits(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
+    require_full_sandbox((await client.get("/api/health")).json()["data"]["service_sandbox"])
     await add_file(client, SANDBOX)
     script_id = (await start(client, "main.py"))["script_id"]
 

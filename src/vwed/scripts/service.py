@@ -138,7 +138,7 @@ class ServiceState:
 
     @property
     def sandbox_level(self) -> str:
-        """The level the service's process reported (`L0`-`L3`), or the node's before it started."""
+        """The level the service's process reported (`L0`-`L3`)."""
         return level_of(self.layers)
 
     def spec(self, heartbeat_seconds: float) -> dict[str, Any]:
@@ -379,8 +379,8 @@ class ScriptSupervisor:
                 "message": s.message,
                 "pid": s.process.pid if s.process is not None else None,
                 "restart_policy": s.restart_policy,
-                "sandbox": s.sandbox_level,
-                "sandbox_layers": s.process.layers if s.process is not None else {},
+                "sandbox": s.sandbox_level if s.layers else self.runtime.sandbox_level,
+                "sandbox_layers": s.layers,
                 "network": str(self.network_for(s.tenant_id)),
                 "restarts": s.restarts,
                 "registrations": self.registry.counts(s.script_id).as_dict(),
