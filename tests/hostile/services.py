@@ -109,6 +109,14 @@ def assert_refused(outcome: dict[str, Any], *fragments: str, label: str = "") ->
         assert fragment in outcome["error"], (label, outcome["error"])
 
 
+def assert_all_refused(
+    client: httpx.Client, script_id: str, attacks: dict[str, str], *fragments: str
+) -> None:
+    """Every named attack fails inside the service, its error naming each of `fragments`."""
+    for name, code in attacks.items():
+        assert_refused(attack(client, script_id, code), *fragments, label=name)
+
+
 def assert_healthy(server: HostileServer, client: httpx.Client) -> None:
     """The host answers, and its API still works for the caller."""
     server.healthy()

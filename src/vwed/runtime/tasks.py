@@ -243,7 +243,8 @@ class TaskRuntime:
                 return TaskRunResult(False, "crash", run.output, layers=layers)
             kind = message.get("t")
             if kind == "ready":
-                layers = {str(k): str(v) for k, v in (message.get("layers") or {}).items()}
+                reported = message.get("layers")
+                layers = {str(k): str(v) for k, v in reported.items()} if isinstance(reported, dict) else {}
                 deps = [DEPS_MOUNT if in_namespace else spec.deps_path] if spec.deps_path else []
                 try:
                     run.protocol.send(
