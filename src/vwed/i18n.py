@@ -302,11 +302,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "script_running_status": ("脚本启动成功", "Script started"),
     "script_stopped_status": ("脚本已停止", "Script stopped"),
     "script_sandbox_refused": (
-        "租户脚本需要沙箱隔离(独立用户、Landlock/seccomp 或命名空间,且能断开其网络),本节点不具备;"
+        "租户脚本需要 L2 (Landlock + seccomp) 或 L3 (命名空间) 沙箱,本节点不具备;"
         "管理员可设置 VWED_ALLOW_L0_TENANT_SCRIPTS=true 放行",
-        "Tenant scripts need a sandbox beyond L0 (own uid, Landlock/seccomp or namespaces, able to take "
-        "their network away) and this node has none; an admin can allow it with "
-        "VWED_ALLOW_L0_TENANT_SCRIPTS=true",
+        "Tenant scripts need the L2 (Landlock + seccomp) or L3 (namespaces) sandbox and this node has "
+        "neither; an admin can allow them with VWED_ALLOW_L0_TENANT_SCRIPTS=true",
     ),
     "script_sandbox_failed": ("沙箱启动失败: {error}", "The sandbox could not be set up: {error}"),
     "call_unsendable": ("参数无法发送给脚本: {error}", "The arguments cannot be sent to the script: {error}"),

@@ -123,3 +123,34 @@ async def test_a_redirect_to_a_private_address_is_refused_and_sync_forms_refuse_
     assert refused.startswith("HttpFailed: 出站地址被安全策略拒绝: 127.0.0.2")
     misuse = (await call(client, script_id, "misuse", {"url": remote})).json()["result"]
     assert misuse == "VWED.http.request: use `await` in async code; the sync form is for sync handlers"
+
+
+async def test_malformed_requests_fail_in_the_service_with_the_reason(
+    client: httpx.AsyncClient, remote: str
+) -> None:
+    source = textwrap.dedent(
+        """
+        def boot():
+            @VWED.function.register("bad")
+            def bad(args):
+                out = []
+                for options in args["cases"]:
+                    try:
+                        VWED.http.request_sync(**options)
+                        out.append("sent")
+                    except Exception as exc:
+                        out.append(type(exc).__name__ + ": " + str(exc))
+                return out
+        """
+    ).lstrip()
+    await add_file(client, source, "bad_http.py")
+    script_id = (await start(client, "bad_http.py"))["script_id"]
+    cases = [
+        {"method": "GET", "url": remote + "/echo", "headers": {"x-evil": "a\r\nInjected: 1"}},
+        {"method": "GET", "url": "http://[::1"},
+        {"method": "BREW", "url": remote},
+    ]
+    outcomes = (await call(client, script_id, "bad", {"cases": cases})).json()["result"]
+    assert outcomes[0].startswith("HttpFailed: HTTP 请求失败")
+    assert outcomes[1].startswith("HttpFailed: ")
+    assert outcomes[2] == "ValueError: unsupported HTTP method 'BREW'"

@@ -94,7 +94,9 @@ async def fetch(
                 chunks.append(chunk)
     except httpx.TimeoutException:
         raise FetchTimeout(seconds=f"{timeout:g}") from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, UnicodeError) as exc:
+        # InvalidURL and StreamError are not HTTPError; a bad header value is a UnicodeError or
+        # a protocol error: all are the caller's request failing, not the platform.
         raise FetchFailed(error=str(exc) or type(exc).__name__) from None
     return Fetched(
         status=response.status_code,

@@ -40,16 +40,6 @@ class SandboxReport:
         """The strongest layer in use: `L3` (namespaces), `L2` (Landlock + seccomp), `L1` or `L0`."""
         return self.spec.level
 
-    @property
-    def confines_network(self) -> bool:
-        """Whether some layer takes the network away from a child that should have none."""
-        return self.spec.namespaces or self.spec.seccomp or self.spec.landlock
-
-    @property
-    def confines_signals(self) -> bool:
-        """Whether some layer keeps a child from signalling processes outside itself."""
-        return bool(self.spec.uid) or self.spec.seccomp or self.spec.landlock
-
     def as_dict(self) -> dict[str, Any]:
         """For `/api/health`."""
         spec = self.spec

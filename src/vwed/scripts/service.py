@@ -68,6 +68,8 @@ SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
 # Bus channels of events: published by the platform (scheduler, ...) and emitted by scripts.
 PLATFORM_EVENTS = "event."
 SCRIPT_EVENTS = "emit."
+# Landlock + seccomp (L2) or namespaces (L3): the data dir and the network are out of reach.
+TENANT_LEVELS = ("L2", "L3")
 PUBLISH_BACKLOG = 10_000
 RESTORE_CONCURRENCY = 8
 # A service is flagged unresponsive after this many heartbeat intervals without one.
@@ -343,12 +345,11 @@ class ScriptSupervisor:
         return Network.OUTBOUND if tenant_id in self.settings.raw_network_tenants else Network.NONE
 
     def _check_sandbox(self, tenant_id: str | None) -> None:
-        """Tenant code needs a sandbox beyond L0 that can also take its network away (fail closed)."""
+        """Tenant code needs L2 or L3, the levels that keep it from the data dir and the network (fail
+        closed); an admin may opt in to weaker ones, which still apply every layer that works."""
         if tenant_id is None or self.settings.allow_l0_tenant_scripts:
             return
-        report = self.runtime.report
-        confined = report.confines_network or self.network_for(tenant_id) == Network.OUTBOUND
-        if report.level == "L0" or not confined:
+        if self.runtime.sandbox_level not in TENANT_LEVELS:
             raise Forbidden("script_sandbox_refused")
 
     def health(self) -> dict[str, Any]:
