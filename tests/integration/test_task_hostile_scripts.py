@@ -111,6 +111,22 @@ HOSTILE = {
     ),
     "db_secrets_table": ("db_query('SELECT * FROM platform_secrets')\n", ("未开放",)),
     "db_users_table": ("db_query('SELECT * FROM api_tokens')\n", ("api_tokens", "未开放")),
+    "thread_bomb": (
+        "import threading, time\nthreading.stack_size(65536)\nfor i in range(2000):\n"
+        "    threading.Thread(target=time.sleep, args=(1,)).start()\n",
+        ("第 4 行", "can't start new thread"),
+    ),
+    "memfd_beside_the_memory_limit": (
+        "import os\nfds = [os.memfd_create(f'm{i}') for i in range(16)]\n",
+        ("第 2 行", "PermissionError"),
+    ),
+    "system_v_shared_memory": (
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "if libc.syscall(29, 0, 64 << 20, 0o1600) < 0:\n"
+        "    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))\n",
+        ("第 4 行", "Operation not permitted"),
+    ),
+    "listen_on_a_port": ("import socket\nsocket.socket().listen()\n", ("第 2 行", "PermissionError")),
     "metadata_address": (
         "http_get('http://169.254.169.254/latest/meta-data/')\n",
         ("第 1 行", "169.254.169.254"),
