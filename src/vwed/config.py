@@ -6,9 +6,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+UID_RANGE = 1000
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "postgresql": "postgresql+asyncpg",
@@ -90,8 +91,21 @@ class Settings(BaseSettings):
     script_restart_max: int = Field(default=5, ge=0)
     script_restart_backoff: float = Field(default=1.0, gt=0)
     script_heartbeat_seconds: float = Field(default=5.0, gt=0)
-    # DESIGN.md "Sandbox": tenant-owned scripts fail closed on an L0-only node unless an admin opts in.
+    # DESIGN.md "Sandbox": the layers services get (auto: all that work here; L0: none; or a list of
+    # namespaces, uid, landlock, seccomp); see docs/scripts/process-model.md "Sandbox"
+    script_sandbox: str = "auto"
+    script_uid_base: int = Field(default=61000, ge=1000)
+    script_max_threads: int = Field(default=64, ge=8)
+    script_disk_bytes: int = Field(default=64 * 1024**2, ge=1024**2)
+    script_http_concurrency: int = Field(default=8, ge=1)
+    # Tenant-owned services get no network of their own (VWED.http through the egress guard), except the
+    # tenants named here; platform-owned services keep outbound network unless switched off.
+    service_raw_network_tenants: str = ""
+    service_raw_network_global: bool = True
+    # Tenant-owned scripts fail closed on an L0-only node unless an admin opts in.
     allow_l0_tenant_scripts: bool = False
+    # frames between the host and every child (both directions)
+    runtime_max_frame_bytes: int = Field(default=4 * 1024**2, ge=64 * 1024, le=256 * 1024**2)
     # sandboxed task runs (seed 004 scripts); see docs/tasks/security.md
     task_launcher: Literal["zygote", "spawn"] = "zygote"
     task_sandbox: Literal["auto", "L0"] = "auto"
@@ -104,6 +118,7 @@ class Settings(BaseSettings):
     deps_enabled: bool = True
     deps_allowed_tenants: str = "*"
     deps_index_url: str | None = None
+    task_max_threads: int = Field(default=16, ge=2)
     task_deps_index_url: str | None = None
     deps_install_uid: int | None = Field(default=None, ge=1000)
     task_deps_timeout: float = Field(default=300.0, gt=0)
@@ -122,6 +137,38 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        # Each range holds one uid per live child (1000 at most); overlapping ranges would share uids.
+        if abs(self.script_uid_base - self.task_run_uid_base) < UID_RANGE:
+            raise ValueError(
+                f"VWED_SCRIPT_UID_BASE and VWED_TASK_RUN_UID_BASE must be {UID_RANGE} or more apart"
+            )
+        for base in (self.script_uid_base, self.task_run_uid_base):
+            if base <= self.deps_uid < base + UID_RANGE:
+                raise ValueError("VWED_DEPS_INSTALL_UID must lie outside the service and task uid ranges")
+        # A brokered HTTP body travels base64-encoded in one frame.
+        if self.runtime_max_frame_bytes < self.sdk_http_max_bytes * 4 // 3 + 64 * 1024:
+            raise ValueError("VWED_RUNTIME_MAX_FRAME_BYTES must hold VWED_SDK_HTTP_MAX_BYTES base64-encoded")
+        return self
+
+    @property
+    def raw_network_tenants(self) -> frozenset[str]:
+        """Tenants whose services get outbound network of their own (`VWED_SERVICE_RAW_NETWORK_TENANTS`)."""
+        return frozenset(t.strip() for t in self.service_raw_network_tenants.split(",") if t.strip())
+
+    @property
+    def hidden_paths(self) -> tuple[str, ...]:
+        """What no child may see: the data dir (database, secret key, other children's work dirs)."""
+        paths = [self.data_dir.resolve()]
+        url = self.resolved_database_url
+        target = (
+            url.split(":///", 1)[1].split("?", 1)[0] if url.startswith("sqlite") and ":///" in url else ""
+        )
+        if target and not target.startswith(":memory:"):
+            paths.append(Path(target).resolve().parent)
+        return tuple(dict.fromkeys(str(p) for p in paths))
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -161,8 +208,8 @@ class Settings(BaseSettings):
 
     @property
     def deps_uid(self) -> int:
-        """The installer's uid: `VWED_DEPS_INSTALL_UID`, else the one below the task run uids."""
-        return self.deps_install_uid or self.task_run_uid_base - 1
+        """The installer's uid: `VWED_DEPS_INSTALL_UID`, else the first one above the task run uids."""
+        return self.deps_install_uid or self.task_run_uid_base + UID_RANGE
 
     def deps_allowed_for(self, tenant_id: str) -> bool:
         """Whether tasks of `tenant_id` may have `script_deps` (`VWED_DEPS_ALLOWED_TENANTS`)."""

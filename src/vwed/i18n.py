@@ -46,6 +46,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Destination refused by the egress policy: {host} ({address}); "
         "an admin can allow it in VWED_EGRESS_ALLOW",
     ),
+    "http_too_large": (
+        "HTTP 响应超过 {cap} 字节上限 (size cap)",
+        "The HTTP response exceeds {cap} bytes (size cap)",
+    ),
+    "http_timeout": ("HTTP 请求超时 ({seconds} 秒)", "The HTTP request timed out ({seconds} s)"),
+    "http_failed": ("HTTP 请求失败: {error}", "The HTTP request failed: {error}"),
     "invalid_url": (
         "无效的URL(需要 http 或 https 地址): {url}",
         "Invalid URL (an http or https URL is needed): {url}",
@@ -399,9 +405,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "script_running_status": ("脚本启动成功", "Script started"),
     "script_stopped_status": ("脚本已停止", "Script stopped"),
     "script_sandbox_refused": (
-        "租户脚本需要比 L0 更强的沙箱,本节点只有 L0;管理员可设置 VWED_ALLOW_L0_TENANT_SCRIPTS=true 放行",
-        "Tenant scripts need a sandbox stronger than L0, and this node only has L0; "
-        "an admin can allow it with VWED_ALLOW_L0_TENANT_SCRIPTS=true",
+        "租户脚本需要 L2 (Landlock + seccomp) 或 L3 (命名空间) 沙箱,本节点不具备;"
+        "管理员可设置 VWED_ALLOW_L0_TENANT_SCRIPTS=true 放行",
+        "Tenant scripts need the L2 (Landlock + seccomp) or L3 (namespaces) sandbox and this node has "
+        "neither; an admin can allow them with VWED_ALLOW_L0_TENANT_SCRIPTS=true",
+    ),
+    "script_sandbox_failed": ("沙箱启动失败: {error}", "The sandbox could not be set up: {error}"),
+    "call_unsendable": ("参数无法发送给脚本: {error}", "The arguments cannot be sent to the script: {error}"),
+    "script_http_bad_request": ("VWED.http 参数错误: {error}", "Bad VWED.http arguments: {error}"),
+    "script_http_busy": (
+        "VWED.http 同时进行的请求过多 (上限 {limit})",
+        "Too many VWED.http requests in flight (limit {limit})",
     ),
     "script_unresponsive": (
         "脚本无响应: {seconds} 秒未收到心跳(事件循环可能被阻塞)",

@@ -98,7 +98,6 @@ async def test_a_late_subscriber_replays_boot_lines_then_sees_calls_live(
 async def test_a_tenants_script_lines_reach_that_tenant_only(
     app: FastAPI, client: httpx.AsyncClient, server: LocalServer
 ) -> None:
-    app.state.settings.allow_l0_tenant_scripts = True
     async with app.state.sessions() as session:
         alice = (await create_token(session, "alice", "user", "tenant-a")).token
         bob = (await create_token(session, "bob", "user", "tenant-b")).token

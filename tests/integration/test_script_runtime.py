@@ -19,6 +19,7 @@ from tests.integration.scripts_helpers import (
     subscribe,
     wait_for,
 )
+from tests.sandbox_checks import require_full_sandbox
 from vwed.config import Settings
 
 
@@ -35,7 +36,6 @@ def settings(settings: Settings) -> Settings:
     settings.script_restart_backoff = 0.05
     settings.script_stop_grace = 1.0
     settings.script_boot_timeout = 2.0
-    settings.allow_l0_tenant_scripts = True
     return settings
 
 
@@ -382,7 +382,7 @@ async def test_start_params_data_timers_and_imported_asyncio_work_in_the_script(
     await add_file(client, START_PARAMS)
     # One subscription per expectation: their messages may arrive in any order relative to each other.
     events, warnings, prints = [
-        await subscribe(app, p) for p in ("event.info_called", "script.log.*", "script.log.*")
+        await subscribe(app, p) for p in ("emit.info_called", "script.log.*", "script.log.*")
     ]
     started = await start(client, "main.py", start_params={"greeting": "你好"})
     script_id = started["script_id"]
@@ -397,7 +397,7 @@ async def test_start_params_data_timers_and_imported_asyncio_work_in_the_script(
         "uuid_len": 36,
         "ts": True,
     }
-    await wait_for(events, lambda m: m.data == {"by": script_id})
+    await wait_for(events, lambda m: m.data == {"owner": None, "data": {"by": script_id}})
     structured = await wait_for(warnings, lambda m: m.data["level"] == "WARNING")
     assert structured.data["message"] == "用户操作"
     assert structured.data["data"] == {"user_id": "12345", "action": "login"}
@@ -424,25 +424,30 @@ SANDBOX = script(
                 "session_leader": os.getsid(0) == os.getpid(),
                 "core": resource.getrlimit(resource.RLIMIT_CORE),
                 "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+                "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+                "uid": os.getuid(),
                 "flags": [sys.flags.isolated, sys.flags.no_site],
             }
     """
 )
 
 
-async def test_a_script_runs_isolated_with_empty_env_private_dir_own_session_and_rlimits(
+async def test_a_script_runs_isolated_with_empty_env_private_dir_own_uid_session_and_rlimits(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
+    require_full_sandbox((await client.get("/api/health")).json()["data"]["service_sandbox"])
     await add_file(client, SANDBOX)
     script_id = (await start(client, "main.py"))["script_id"]
 
     seen = (await call(client, script_id, "inspect")).json()["result"]
 
     assert seen["env"] == {}
-    assert seen["cwd"] == str((settings.run_dir / script_id).resolve())
+    assert seen["cwd"] == "/tmp"  # its own tmpfs, in its own mount namespace (L3)
+    assert settings.script_uid_base <= seen["uid"] < settings.script_uid_base + 1000
     assert seen["session_leader"] is True
     assert seen["core"] == [0, 0]
     assert seen["nofile"] == settings.script_open_files
+    assert seen["nproc"] == settings.script_max_threads
     assert seen["flags"] == [1, 1]
 
 
@@ -543,24 +548,3 @@ async def test_a_tenant_user_neither_sees_nor_controls_other_tenants_services(
             own
         ]
     assert len((await client.get("/api/script/scripts/running")).json()["data"]) == 2
-
-
-async def test_tenant_scripts_fail_closed_on_an_l0_node_unless_an_admin_opts_in(
-    client: httpx.AsyncClient, app: FastAPI, settings: Settings
-) -> None:
-    from vwed.auth.service import create_token
-
-    settings.allow_l0_tenant_scripts = False
-    async with app.state.sessions() as session:
-        issued = await create_token(session, "bob", "user", "t2")
-    transport = httpx.ASGITransport(app=app)
-    headers = {"Authorization": f"Bearer {issued.token}"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as bob:
-        await add_file(bob, "def boot():\n    pass\n", "bob.py", "b")
-        refused = await bob.post("/api/script/scripts/start", json={"script_path": "bob.py"})
-    assert refused.status_code == 403
-    assert "VWED_ALLOW_L0_TENANT_SCRIPTS" in refused.json()["error"]
-    # The admin starting the tenant's file runs tenant code too: refused the same way.
-    assert (await client.post("/api/script/scripts/start", json={"script_path": "bob.py"})).status_code == 403
-    settings.allow_l0_tenant_scripts = True
-    assert (await client.post("/api/script/scripts/start", json={"script_path": "bob.py"})).status_code == 200

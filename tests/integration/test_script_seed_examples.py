@@ -96,7 +96,7 @@ async def test_example_7_1_listeners_handle_platform_events_and_emit_alerts_with
 ) -> None:
     await add_file(client, seed_scripts.MAIN_7_1)
     await start(client, "main.py")
-    watch = await subscribe(app, "script.log.*", "event.alert_required")
+    watch = await subscribe(app, "script.log.*", "emit.alert_required")
 
     await app.state.bus.publish("event.task_completed", {"task_id": "T-1", "trace_id": "x", "status": "ok"})
     await wait_for(
@@ -104,8 +104,12 @@ async def test_example_7_1_listeners_handle_platform_events_and_emit_alerts_with
     )
 
     await app.state.bus.publish("event.system_error", {"error": "磁盘已满"})
-    alert = await wait_for(watch, lambda m: m.channel == "event.alert_required")
-    assert alert.data == {"level": "error", "message": "磁盘已满", "source": "script_monitor"}
+    alert = await wait_for(watch, lambda m: m.channel == "emit.alert_required")
+    # An event a script emits stays with its owner: this platform script's.
+    assert alert.data == {
+        "owner": None,
+        "data": {"level": "error", "message": "磁盘已满", "source": "script_monitor"},
+    }
 
 
 async def test_api_service_7_2_serves_status_and_webhook_and_emits_user_welcome(
@@ -115,7 +119,7 @@ async def test_api_service_7_2_serves_status_and_webhook_and_emits_user_welcome(
     started = await start(client, "api_service.py")
     assert started["registrations"] == {"apis": 2, "functions": 0, "events": 0, "timers": 0}
     assert started["message"] == "脚本服务启动成功,已注册 2 个接口,0 个函数,0 个事件监听器"
-    welcome = await subscribe(app, "event.user_welcome")
+    welcome = await subscribe(app, "emit.user_welcome")
 
     status = (await client.get("/api/custom/status")).json()
     assert status["status"] == "running"
@@ -126,8 +130,9 @@ async def test_api_service_7_2_serves_status_and_webhook_and_emits_user_welcome(
     )
     assert hook.json() == {"received": True, "processed": True}
     message = await wait_for(welcome, lambda m: True)
-    assert message.data["user_id"] == "u-7"
-    assert ISO_NOW.match(message.data["created_at"])
+    assert message.data["owner"] is None
+    assert message.data["data"]["user_id"] == "u-7"
+    assert ISO_NOW.match(message.data["data"]["created_at"])
 
     stopped = (await client.post(f"/api/script/scripts/{started['script_id']}/stop")).json()
     assert stopped["message"] == "脚本服务已停止 (api_service.py),已清理 2 个接口、0 个函数、0 个事件监听器"

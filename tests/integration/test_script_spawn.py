@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from tests.integration import seed_scripts
 from tests.integration.scripts_helpers import add_file, call, start
+from tests.sandbox_checks import require_full_sandbox
 from vwed.config import Settings
 
 
@@ -32,5 +33,10 @@ async def test_the_spawn_launcher_runs_the_seed_debug_script(client: httpx.Async
 
     answer = (await call(client, script_id, "debug_test", {"k": 1})).json()
     assert answer["result"] == {"debug": True, "args_keys": ["k"]}
+    # A fresh interpreter gets the same sandbox as a forked child.
+    require_full_sandbox((await client.get("/api/health")).json()["data"]["service_sandbox"])
+    (row,) = (await client.get("/api/script/scripts/running")).json()["data"]
+    assert row["sandbox"] == "L3"
+    assert row["sandbox_layers"]["seccomp"].endswith("instructions")
     stopped = await client.post(f"/api/script/scripts/{script_id}/stop")
     assert stopped.json()["registrations"]["functions"] == 1

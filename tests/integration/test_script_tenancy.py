@@ -30,7 +30,6 @@ def backend(request: pytest.FixtureRequest) -> str:
 async def test_another_tenant_cannot_call_the_routes_or_functions_of_a_tenants_script(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    app.state.settings.allow_l0_tenant_scripts = True
     async with app.state.sessions() as session:
         alice = (await create_token(session, "alice", "user", "tenant-a")).token
         bob = (await create_token(session, "bob", "user", "tenant-b")).token

@@ -85,7 +85,8 @@ HOSTILE = {
     ),
     "huge_output": ("while True:\n    print('x' * 1000)\n", ("输出超出限制", "output limit")),
     "system_file": ("open('/etc/passwd').read()\n", ("第 1 行", "PermissionError")),
-    "host_environ": (f"open('/proc/{HOST_PID}/environ').read()\n", ("PermissionError",)),
+    # /proc of the run shows only its own processes (L3), so the server's is not even there.
+    "host_environ": (f"open('/proc/{HOST_PID}/environ').read()\n", ("第 1 行", "No such file")),
     "signal_host": (
         f"import os, signal\nos.kill({HOST_PID}, signal.SIGTERM)\n",
         ("第 2 行", "PermissionError"),
@@ -110,6 +111,22 @@ HOSTILE = {
     ),
     "db_secrets_table": ("db_query('SELECT * FROM platform_secrets')\n", ("未开放",)),
     "db_users_table": ("db_query('SELECT * FROM api_tokens')\n", ("api_tokens", "未开放")),
+    "thread_bomb": (
+        "import threading, time\nthreading.stack_size(65536)\nfor i in range(2000):\n"
+        "    threading.Thread(target=time.sleep, args=(1,)).start()\n",
+        ("第 4 行", "can't start new thread"),
+    ),
+    "memfd_beside_the_memory_limit": (
+        "import os\nfds = [os.memfd_create(f'm{i}') for i in range(16)]\n",
+        ("第 2 行", "PermissionError"),
+    ),
+    "system_v_shared_memory": (
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "if libc.syscall(29, 0, 64 << 20, 0o1600) < 0:\n"
+        "    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))\n",
+        ("第 4 行", "Operation not permitted"),
+    ),
+    "listen_on_a_port": ("import socket\nsocket.socket().listen()\n", ("第 2 行", "PermissionError")),
     "metadata_address": (
         "http_get('http://169.254.169.254/latest/meta-data/')\n",
         ("第 1 行", "169.254.169.254"),

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import uvloop
 
-from vwed.runtime.child import FrameSplitter, pack
-from vwed.runtime.service import BootFailed, Limits, Runtime
+from vwed.runtime.child.wire import FrameRefused, FrameSplitter, pack
+from vwed.runtime.service import BootFailed, Network, Registrations, Rlimits, Runtime, ServiceSandbox
 
 SOURCE = """
 def boot(params):
@@ -32,10 +32,13 @@ class Recorder:
     def on_emit(self, script_id: str, event: str, data: Any) -> None:
         pass
 
-    def on_register(self, script_id: str, kind: str, entry: dict[str, Any]) -> None:
+    def on_register(self, script_id: str, kind: str, entry: Registrations) -> None:
         pass
 
     def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
+        pass
+
+    def on_http(self, script_id: str, request_id: int, request: dict[str, Any]) -> None:
         pass
 
     def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
@@ -50,24 +53,27 @@ def test_frames_split_however_the_bytes_arrive() -> None:
 
 
 def test_a_frame_larger_than_the_cap_is_refused() -> None:
-    with pytest.raises(ValueError, match="exceeds"):
+    with pytest.raises(FrameRefused, match="above the frame cap"):
         FrameSplitter().feed(b"\xff\xff\xff\xff")
 
 
 async def scenario(workdir: Path, launcher: str) -> tuple[Any, list[tuple[str, str, bool]]]:
-    runtime = Runtime(launcher, workdir, Limits(open_files=64))
+    sandbox = ServiceSandbox(
+        Rlimits(open_files=64), uid_base=61000, max_threads=64, disk_bytes=1 << 24, hide=()
+    )
+    runtime = Runtime(launcher, workdir, sandbox)
     recorder = Recorder()
     await runtime.start()
     try:
-        process, registrations = await runtime.launch(
-            "add.py_1_00000000", {"source": SOURCE, "start_params": {"bonus": 10}}, recorder, 10
+        process, booted = await runtime.launch(
+            "add.py_1_00000000", {"source": SOURCE, "start_params": {"bonus": 10}}, recorder, 10, Network.NONE
         )
         process.go()
-        handler = registrations["functions"][0]["handler"]
+        handler = booted.registrations.functions[0].handler
         result = await process.call("function", handler, {"a": 1, "b": 2}, 5, "add")
         await process.stop(grace=1)
         with pytest.raises(BootFailed) as failed:
-            await runtime.launch("bad.py_1_00000000", {"source": "def boot(:"}, recorder, 10)
+            await runtime.launch("bad.py_1_00000000", {"source": "def boot(:"}, recorder, 10, Network.NONE)
         assert failed.value.kind == "load"
     finally:
         await runtime.stop()

@@ -1,4 +1,8 @@
-"""Starting script processes: forked from a pre-warmed zygote, or spawned afresh where fork is unsafe."""
+"""Starting child processes: forked from a pre-warmed zygote, or spawned afresh where fork is unsafe.
+
+What a child is (its job, working directory, rlimits, sandbox layers, frame cap) is one `ForkRequest`,
+the same structure the child side reads (`vwed.runtime.child.zygote`).
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,16 @@ import signal
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from vwed.runtime import child
+from vwed.runtime.child.zygote import ForkRequest
 
-CHILD_PATH = str(Path(child.__file__).resolve())
+CHILD_ENTRY = str(Path(child.__file__).resolve().with_name("__main__.py"))
 SEND_ATTEMPTS = 2000
 
 
@@ -28,37 +33,6 @@ class ZygoteGone(ConnectionError):
 
     def __str__(self) -> str:
         return "zygote exited"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits set in each script process (0 leaves a limit as inherited)."""
-
-    cpu_seconds: int = 0
-    address_space: int = 0
-    open_files: int = 0
-    file_size: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        """The limits as the child reads them."""
-        return {
-            "cpu_seconds": self.cpu_seconds,
-            "address_space": self.address_space,
-            "open_files": self.open_files,
-            "file_size": self.file_size,
-        }
-
-
-@dataclass(frozen=True)
-class ChildEntry:
-    """Another child-side module (stdlib only) to run instead of the script service, with its options."""
-
-    path: str
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def request(self) -> dict[str, Any]:
-        """The fields this entry adds to a launch request."""
-        return {**self.options, "entry": self.path}
 
 
 @dataclass
@@ -80,12 +54,12 @@ def describe_exit(code: int) -> str:
 
 
 def child_command(*args: str) -> list[str]:
-    """The interpreter command line of a script-side process: isolated, no site-packages."""
-    return [sys.executable, "-I", "-S", CHILD_PATH, *args]
+    """The interpreter command line of a child-side process: isolated, no site-packages."""
+    return [sys.executable, "-I", "-S", CHILD_ENTRY, *args]
 
 
 class Launcher(abc.ABC):
-    """Starts script processes, each owning one end of a socketpair."""
+    """Starts child processes, each owning one end of a socketpair."""
 
     name: str = ""
 
@@ -96,14 +70,8 @@ class Launcher(abc.ABC):
         """Release what `start` prepared."""
 
     @abc.abstractmethod
-    async def launch(
-        self, sock: socket.socket, workdir: Path, limits: Limits, entry: ChildEntry | None = None
-    ) -> LaunchedChild:
-        """Start a process serving on `sock` (which the caller closes afterwards).
-
-        Without `entry` the process is a script service; with it, the `start` of `entry.path` runs
-        instead (e.g. a sandboxed task run), receiving `entry.options` in its request.
-        """
+    async def launch(self, sock: socket.socket, request: ForkRequest) -> LaunchedChild:
+        """Start the child of `request` serving on `sock` (which the caller closes afterwards)."""
 
 
 class SpawnLauncher(Launcher):
@@ -114,19 +82,9 @@ class SpawnLauncher(Launcher):
     def __init__(self) -> None:
         self.waiters: set[asyncio.Task[None]] = set()
 
-    async def launch(
-        self, sock: socket.socket, workdir: Path, limits: Limits, entry: ChildEntry | None = None
-    ) -> LaunchedChild:
-        extra = [json.dumps(entry.request())] if entry else []
+    async def launch(self, sock: socket.socket, request: ForkRequest) -> LaunchedChild:
         process = await asyncio.create_subprocess_exec(
-            *child_command(
-                "single",
-                str(sock.fileno()),
-                json.dumps(limits.as_dict()),
-                str(workdir),
-                str(os.getpid()),
-                *extra,
-            ),
+            *child_command("single", str(sock.fileno()), str(os.getpid()), json.dumps(request.as_dict())),
             pass_fds=(sock.fileno(),),
             env={},
             stdin=subprocess.DEVNULL,
@@ -147,17 +105,17 @@ class SpawnLauncher(Launcher):
 
 
 class ZygoteLauncher(Launcher):
-    """Forks script processes from one pre-warmed zygote that has already imported the child runtime.
+    """Forks children from one pre-warmed zygote that has already imported the jobs it will run.
 
     The zygote is single-threaded, so `fork` there is safe. Requests go over a SOCK_SEQPACKET pair, each
-    carrying the script's socket as SCM_RIGHTS; the zygote answers with the pid, and later reports the
+    carrying the child's socket as SCM_RIGHTS; the zygote answers with the pid, and later reports the
     exit code of every child it reaps.
     """
 
     name = "zygote"
 
-    def __init__(self, preload: tuple[str, ...] = ()) -> None:
-        self.preload = preload
+    def __init__(self, jobs: tuple[str, ...]) -> None:
+        self.jobs = jobs
         self.control: socket.socket | None = None
         self.process: asyncio.subprocess.Process | None = None
         self.tokens = 0
@@ -174,7 +132,7 @@ class ZygoteLauncher(Launcher):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.process = await asyncio.create_subprocess_exec(
-                *child_command("zygote", str(theirs.fileno()), str(os.getpid()), *self.preload),
+                *child_command("zygote", str(theirs.fileno()), str(os.getpid()), *self.jobs),
                 pass_fds=(theirs.fileno(),),
                 env={},
                 stdin=subprocess.DEVNULL,
@@ -240,9 +198,7 @@ class ZygoteLauncher(Launcher):
             elif not waiter.done():
                 waiter.set_result(message["code"])
 
-    async def launch(
-        self, sock: socket.socket, workdir: Path, limits: Limits, entry: ChildEntry | None = None
-    ) -> LaunchedChild:
+    async def launch(self, sock: socket.socket, request: ForkRequest) -> LaunchedChild:
         if not self.alive:
             await self.stop()
             await self.start()
@@ -253,13 +209,10 @@ class ZygoteLauncher(Launcher):
         token = self.tokens
         forked: asyncio.Future[int] = loop.create_future()
         self.forks[token] = forked
-        fields = entry.request() if entry else {}
-        request = orjson.dumps(
-            {**fields, "token": token, "workdir": str(workdir), "limits": limits.as_dict()}
-        )
+        payload = orjson.dumps(replace(request, token=token).as_dict())
         for _ in range(SEND_ATTEMPTS):
             try:
-                socket.send_fds(control, [request], [sock.fileno()])
+                socket.send_fds(control, [payload], [sock.fileno()])
                 break
             except BlockingIOError:
                 await asyncio.sleep(0.001)
@@ -275,7 +228,7 @@ class ZygoteLauncher(Launcher):
 
 
 def kill_group(pid: int, sig: signal.Signals) -> None:
-    """Signal the process group a script leads, or the process alone if it has no group yet."""
+    """Signal the process group a child leads, or the process alone if it has no group yet."""
     try:
         os.killpg(pid, sig)
     except ProcessLookupError:
@@ -286,11 +239,11 @@ def kill_group(pid: int, sig: signal.Signals) -> None:
             os.kill(pid, sig)
 
 
-def make_launcher(kind: str, preload: tuple[str, ...] = ()) -> Launcher:
+def make_launcher(kind: str, jobs: tuple[str, ...]) -> Launcher:
     """The launcher named `kind`; `zygote` falls back to `spawn` where `fork` is unavailable.
 
-    `preload` names child-side entry modules the zygote imports before its first fork.
+    `jobs` names the child jobs (`service`, `task`) the zygote imports before its first fork.
     """
     if kind == "zygote" and hasattr(os, "fork") and sys.platform.startswith("linux"):
-        return ZygoteLauncher(preload)
+        return ZygoteLauncher(jobs)
     return SpawnLauncher()

@@ -1,4 +1,9 @@
-"""The host's handle on one script process: boot handshake, calls with timeouts, stop, exit."""
+"""The host's handle on one script process: boot handshake, calls with timeouts, stop, exit.
+
+Frames from the child are untrusted: each is checked by the wire (size, nesting), registrations are
+validated (`Registrations`), and a child that breaks the protocol is killed with the reason, which then
+is its exit reason.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,13 @@ import contextlib
 import signal
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from vwed.runtime.child.wire import Unencodable, Wire
 from vwed.runtime.framing import FrameProtocol
 from vwed.runtime.launcher import LaunchedChild, ZygoteGone, describe_exit, kill_group
+from vwed.runtime.registry import RegistrationError, Registrations
 
 
 class ProcessObserver(Protocol):
@@ -23,18 +30,22 @@ class ProcessObserver(Protocol):
     def on_emit(self, script_id: str, event: str, data: Any) -> None:
         """`VWED.event.emit(event, data)` was called."""
 
-    def on_register(self, script_id: str, kind: str, entry: dict[str, Any]) -> None:
-        """A registration made after start-up."""
+    def on_register(self, script_id: str, kind: str, entry: Registrations) -> None:
+        """A registration made after start-up (validated)."""
 
     def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
         """`VWED.function.call(name, args)`: answer with `ScriptProcess.answer`."""
+
+    def on_http(self, script_id: str, request_id: int, request: dict[str, Any]) -> None:
+        """`VWED.http.request(...)`: answer with `ScriptProcess.answer`."""
 
     def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
         """The process is gone; `expected` when the host stopped it."""
 
 
 class BootFailed(Exception):
-    """`boot()` did not complete: `kind` is `load`, `no_boot`, `boot_error`, `timeout` or `exited`."""
+    """`boot()` did not complete: `kind` is `load`, `no_boot`, `boot_error`, `sandbox`, `timeout` or
+    `exited`."""
 
     def __init__(self, kind: str, error: str) -> None:
         super().__init__(kind, error)
@@ -44,24 +55,36 @@ class BootFailed(Exception):
 
 @dataclass(frozen=True)
 class CallResult:
-    """The answer of a handler: `ok` with `value` (and an HTTP `status` for routes), or an `error`."""
+    """The answer of a handler: `ok` with `value` (and an HTTP `status` for routes), or an `error`.
+
+    `unsendable` means the call never left the host: its argument breaks a wire cap.
+    """
 
     ok: bool
     value: Any = None
     status: int | None = None
     error: str = ""
     timed_out: bool = False
+    unsendable: bool = False
     elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Booted:
+    """A script that started: what it registered, and the sandbox layers it reported."""
+
+    registrations: Registrations
+    layers: dict[str, str] = field(default_factory=dict)
 
 
 class ScriptProcess:
     """One running script: talks frames with its child and turns them into calls and notifications."""
 
-    def __init__(self, script_id: str, child: LaunchedChild, observer: ProcessObserver) -> None:
+    def __init__(self, script_id: str, child: LaunchedChild, observer: ProcessObserver, wire: Wire) -> None:
         self.script_id = script_id
         self.child = child
         self.observer = observer
-        self.protocol = FrameProtocol(self._message, self._closed)
+        self.protocol = FrameProtocol(wire, self._message, self._closed, self._refused)
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.calls = 0
         self.booted: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -69,6 +92,7 @@ class ScriptProcess:
         self.stopping = False
         self.closed = asyncio.Event()
         self.exit_reason = ""
+        self.layers: dict[str, str] = {}
         self._exit_task: asyncio.Task[None] | None = None
 
     @property
@@ -81,19 +105,30 @@ class ScriptProcess:
         loop = asyncio.get_running_loop()
         await loop.create_unix_connection(lambda: self.protocol, sock=sock)
 
-    async def boot(self, spec: dict[str, Any], seconds: float) -> dict[str, list[dict[str, Any]]]:
+    async def boot(self, spec: dict[str, Any], seconds: float) -> Booted:
         """Send the script and wait for its registrations, or raise `BootFailed`."""
-        self.protocol.send({"t": "boot", **spec})
+        try:
+            self.protocol.send({"t": "boot", **spec})
+        except Unencodable as exc:
+            raise BootFailed("load", f"the script cannot be sent: {exc}") from None
         try:
             message = await asyncio.wait_for(asyncio.shield(self.booted), seconds)
         except TimeoutError:
             raise BootFailed("timeout", str(seconds)) from None
-        if message["t"] == "failed":
-            raise BootFailed(message["kind"], message["error"])
-        if message["t"] == "exited":
+        kind = message["t"]
+        if kind == "failed":
+            raise BootFailed(str(message.get("kind")), str(message.get("error")))
+        if kind == "sandbox_failed":
+            raise BootFailed("sandbox", str(message.get("error")))
+        if kind == "exited":
             raise BootFailed("exited", message["reason"])
-        registrations: dict[str, list[dict[str, Any]]] = message["registrations"]
-        return registrations
+        try:
+            registrations = Registrations.parse(message.get("registrations"))
+        except RegistrationError as exc:
+            raise BootFailed("load", str(exc)) from None
+        layers = message.get("layers")
+        self.layers = {str(k): str(v) for k, v in layers.items()} if isinstance(layers, dict) else {}
+        return Booted(registrations, self.layers)
 
     def go(self) -> None:
         """Tell the child its registrations are accepted: timers and heartbeats start."""
@@ -106,34 +141,44 @@ class ScriptProcess:
             return CallResult(ok=False, error=self.exit_reason or "exited")
         self.calls += 1
         call_id = self.calls
+        try:
+            self.protocol.send(
+                {"t": "call", "id": call_id, "kind": kind, "handler": handler, "arg": arg, "label": label}
+            )
+        except Unencodable as exc:
+            return CallResult(ok=False, error=str(exc), unsendable=True)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.pending[call_id] = future
-        self.protocol.send(
-            {"t": "call", "id": call_id, "kind": kind, "handler": handler, "arg": arg, "label": label}
-        )
         # A timer handle is much cheaper per call than `asyncio.wait_for`, which wraps the await in a task.
         expiry = asyncio.get_running_loop().call_later(seconds, _expire, future)
         try:
             reply = await future
         except TimeoutError:
-            self.protocol.send({"t": "cancel", "id": call_id})
+            with contextlib.suppress(Unencodable):
+                self.protocol.send({"t": "cancel", "id": call_id})
             return CallResult(ok=False, timed_out=True, elapsed_ms=_ms(started))
         finally:
             expiry.cancel()
             self.pending.pop(call_id, None)
         if reply.get("t") == "exited":
             return CallResult(ok=False, error=reply["reason"], elapsed_ms=_ms(started))
+        status = reply.get("status")
         return CallResult(
-            ok=reply["ok"],
+            ok=bool(reply["ok"]),
             value=reply.get("value"),
-            status=reply.get("status"),
-            error=reply.get("error", ""),
+            status=status if isinstance(status, int) and 100 <= status <= 599 else None,
+            error=str(reply.get("error", "")),
             elapsed_ms=_ms(started),
         )
 
     def answer(self, request_id: int, ok: bool, value: Any = None, error: str = "") -> None:
-        """Reply to the child's `invoke` request `request_id`."""
-        self.protocol.send({"t": "answer", "id": request_id, "ok": ok, "value": value, "error": error})
+        """Reply to the child's question `request_id`; a value the wire cannot carry becomes an error."""
+        try:
+            self.protocol.send({"t": "answer", "id": request_id, "ok": ok, "value": value, "error": error})
+        except Unencodable as exc:
+            self.protocol.send(
+                {"t": "answer", "id": request_id, "ok": False, "error": f"返回值无法发送: {exc}"}
+            )
 
     async def stop(self, grace: float) -> None:
         """SIGTERM the process group, wait `grace` seconds, then SIGKILL; return once it is reaped."""
@@ -167,14 +212,24 @@ class ScriptProcess:
         elif kind == "hb":
             self.heartbeat = time.time()
         elif kind == "emit":
-            self.observer.on_emit(self.script_id, message["event"], message.get("data"))
+            self.observer.on_emit(self.script_id, str(message["event"]), message.get("data"))
         elif kind == "invoke":
-            self.observer.on_invoke(self.script_id, message["id"], message["name"], message.get("args"))
+            self.observer.on_invoke(
+                self.script_id, int(message["id"]), str(message["name"]), message.get("args")
+            )
+        elif kind == "http":
+            self.observer.on_http(self.script_id, int(message["id"]), message)
         elif kind == "register":
-            self.observer.on_register(self.script_id, message["kind"], message["entry"])
-        elif kind in ("ready", "failed") and not self.booted.done():
+            entry = Registrations.one(str(message["kind"]), message["entry"])
+            self.observer.on_register(self.script_id, str(message["kind"]), entry)
+        elif kind in ("ready", "failed", "sandbox_failed") and not self.booted.done():
             self.heartbeat = time.time()
             self.booted.set_result(message)
+
+    def _refused(self, reason: str) -> None:
+        # A child that breaks the protocol is not trusted to exit by itself.
+        self.exit_reason = f"killed by the host: it {reason}"
+        kill_group(self.pid, signal.SIGKILL)
 
     def _closed(self) -> None:
         # EOF on the socket is the first sign of a crash; the exit code follows from the reaper.
@@ -184,14 +239,15 @@ class ScriptProcess:
         self._exit_task = asyncio.get_running_loop().create_task(self._report_exit())
 
     async def _report_exit(self) -> None:
+        refusal = self.exit_reason
         try:
             code = await asyncio.wait_for(asyncio.shield(self.child.exited), 5)
-            self.exit_reason = describe_exit(code)
+            self.exit_reason = refusal or describe_exit(code)
         except ZygoteGone as exc:
-            self.exit_reason = str(exc)
+            self.exit_reason = refusal or str(exc)
         except TimeoutError:
             kill_group(self.pid, signal.SIGKILL)
-            self.exit_reason = "connection lost"
+            self.exit_reason = refusal or "connection lost"
         gone = {"t": "exited", "reason": self.exit_reason}
         if not self.booted.done():
             self.booted.set_result(gone)

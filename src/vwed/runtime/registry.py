@@ -1,17 +1,107 @@
 """The registry: which running script owns each custom route, function, event listener and timer.
 
-One registry per node. A route key (`GET:/api/custom/x`) or a function name has one owner; a second
-script claiming it is refused with the owner's id. Call statistics live here too.
+One registry per node. Registrations arrive in frames from children, so they are validated here
+(`Registrations.parse`) before anything uses them.
+
+Tenancy (docs/scripts/process-model.md "Tenancy"): every function and listener belongs to the owner of
+its script, a tenant or the platform (`None`, scripts in admin projects). Function names are a namespace
+per owner, so a tenant can neither take nor probe another owner's names, and `VWED.function.call` looks
+only in the caller's own namespace. Route keys (`GET:/api/custom/x`) are still one namespace per node.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 CUSTOM_PREFIX = "/api/custom"
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MAX_ENTRIES = 1000
+Owner = str | None
+FunctionKey = tuple[Owner, str]
+
+__all__ = ["Owner", "RegistrationError", "Registrations", "Registry", "ValidationError"]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    handler: int = Field(ge=1)
+    timeout: float | None = Field(default=None, gt=0, le=86_400)
+
+
+class RouteEntry(_Entry):
+    """`VWED.api.register(path, method)` as the child reports it."""
+
+    method: Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
+    path: str = Field(max_length=1000)
+    description: str = Field(default="", max_length=2000)
+
+
+class FunctionEntry(_Entry):
+    """`VWED.function.register(name, ...)` as the child reports it."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    parameters: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+    return_schema: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    is_async: bool = False
+
+
+class ListenerEntry(_Entry):
+    """`VWED.event.listen(event, priority)` as the child reports it."""
+
+    event: str = Field(min_length=1, max_length=200)
+    priority: int = Field(default=1, ge=-1_000_000, le=1_000_000)
+
+
+class TimerEntry(BaseModel):
+    """A `VWED.timer` timer as the child reports it (timers run inside the child)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    timer_id: str = Field(max_length=400)
+    name: str = Field(max_length=200)
+    kind: Literal["interval", "once"]
+    interval_seconds: float = Field(ge=0)
+    delay_seconds: float = Field(ge=0)
+    registered_at: str = Field(max_length=40)
+
+
+class RegistrationError(ValueError):
+    """A child reported registrations that are not well formed."""
+
+
+class Registrations(BaseModel):
+    """Everything one script registered, as reported in its `ready` frame."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    routes: list[RouteEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    functions: list[FunctionEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    listeners: list[ListenerEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    timers: list[TimerEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
+
+    @classmethod
+    def parse(cls, raw: Any) -> Registrations:
+        """Validate registrations from a child, or raise `RegistrationError` with the first problem."""
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise RegistrationError(f"malformed registration {where}: {first['msg']}") from None
+
+    @classmethod
+    def one(cls, kind: str, raw: Any) -> Registrations:
+        """A single registration of `kind` made after boot."""
+        if kind not in cls.model_fields:
+            raise RegistrationError(f"unknown registration kind {kind!r}")
+        return cls.parse({kind: [raw]})
 
 
 @dataclass
@@ -43,6 +133,7 @@ class Route:
     """A custom route served by a script."""
 
     script_id: str
+    owner: Owner
     method: str
     path: str
     handler: int
@@ -60,9 +151,10 @@ class Route:
 
 @dataclass
 class Function:
-    """A function registered by a script."""
+    """A function registered by a script, in its owner's namespace."""
 
     script_id: str
+    owner: Owner
     name: str
     handler: int
     description: str
@@ -80,6 +172,7 @@ class Listener:
     """An event listener; lower `priority` runs first, ties in registration order."""
 
     script_id: str
+    owner: Owner
     event: str
     handler: int
     priority: int
@@ -131,77 +224,74 @@ class Registry:
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
-        self.functions: dict[str, Function] = {}
+        self.functions: dict[FunctionKey, Function] = {}
         self.listeners: dict[str, list[Listener]] = {}
         self.timers: dict[str, dict[str, Any]] = {}
         self._order = 0
 
     # changes ----------------------------------------------------------------------------------
 
-    def clash(self, script_id: str, registrations: dict[str, list[dict[str, Any]]]) -> Clash | None:
-        """The first route or function in `registrations` that another script owns, if any."""
-        for entry in registrations.get("routes", []):
-            key = f"{entry['method']}:{route_path(entry['path'])}"
-            owner = self.routes.get(key)
-            if owner is not None and owner.script_id != script_id:
-                return Clash("route", key, owner.script_id)
-        for entry in registrations.get("functions", []):
-            function = self.functions.get(entry["name"])
+    def clash(self, script_id: str, owner: Owner, registrations: Registrations) -> Clash | None:
+        """The first route (any owner) or function (same owner) in `registrations` another script owns."""
+        for route_entry in registrations.routes:
+            key = f"{route_entry.method}:{route_path(route_entry.path)}"
+            route = self.routes.get(key)
+            if route is not None and route.script_id != script_id:
+                return Clash("route", key, route.script_id)
+        for function_entry in registrations.functions:
+            function = self.functions.get((owner, function_entry.name))
             if function is not None and function.script_id != script_id:
-                return Clash("function", entry["name"], function.script_id)
+                return Clash("function", function_entry.name, function.script_id)
         return None
 
-    def add(self, script_id: str, registrations: dict[str, list[dict[str, Any]]], now: str) -> None:
+    def add(self, script_id: str, owner: Owner, registrations: Registrations, now: str) -> None:
         """Record everything a script registered (check `clash` first)."""
-        for kind, entries in registrations.items():
-            for entry in entries:
-                self.add_one(script_id, kind, entry, now)
-
-    def add_one(self, script_id: str, kind: str, entry: dict[str, Any], now: str) -> None:
-        """Record one registration of `kind` (`routes`, `functions`, `listeners`, `timers`)."""
-        if kind == "routes":
-            path = route_path(entry["path"])
+        for entry in registrations.routes:
+            path = route_path(entry.path)
             route = Route(
                 script_id=script_id,
-                method=entry["method"],
+                owner=owner,
+                method=entry.method,
                 path=path,
-                handler=entry["handler"],
-                description=entry.get("description") or "",
-                timeout=entry.get("timeout"),
+                handler=entry.handler,
+                description=entry.description,
+                timeout=entry.timeout,
                 registered_at=now,
                 pattern=_pattern(path),
             )
             self.routes[route.key] = route
-        elif kind == "functions":
-            self.functions[entry["name"]] = Function(
+        for function in registrations.functions:
+            self.functions[(owner, function.name)] = Function(
                 script_id=script_id,
-                name=entry["name"],
-                handler=entry["handler"],
-                description=entry.get("description") or "",
-                parameters=entry.get("parameters") or [],
-                return_schema=entry.get("return_schema") or {},
-                tags=entry.get("tags") or [],
-                is_async=bool(entry.get("is_async")),
-                timeout=entry.get("timeout"),
+                owner=owner,
+                name=function.name,
+                handler=function.handler,
+                description=function.description,
+                parameters=function.parameters,
+                return_schema=function.return_schema,
+                tags=function.tags,
+                is_async=function.is_async,
+                timeout=function.timeout,
                 registered_at=now,
             )
-        elif kind == "listeners":
+        for listener in registrations.listeners:
             self._order += 1
-            listeners = self.listeners.setdefault(entry["event"], [])
+            listeners = self.listeners.setdefault(listener.event, [])
             listeners.append(
                 Listener(
                     script_id=script_id,
-                    event=entry["event"],
-                    handler=entry["handler"],
-                    priority=int(entry.get("priority", 1)),
-                    timeout=entry.get("timeout"),
+                    owner=owner,
+                    event=listener.event,
+                    handler=listener.handler,
+                    priority=listener.priority,
+                    timeout=listener.timeout,
                     registered_at=now,
                     order=self._order,
                 )
             )
             listeners.sort(key=lambda item: (item.priority, item.order))
-        elif kind == "timers":
-            self.timers[entry["timer_id"]] = {**entry, "script_id": script_id}
+        for timer in registrations.timers:
+            self.timers[timer.timer_id] = {**timer.model_dump(), "script_id": script_id}
 
     def remove(self, script_id: str) -> Counts:
         """Forget everything `script_id` registered; return how much that was."""
@@ -228,6 +318,10 @@ class Registry:
             timers=sum(1 for t in self.timers.values() if t["script_id"] == script_id),
         )
 
+    def function(self, owner: Owner, name: str) -> Function | None:
+        """The function `name` in `owner`'s namespace."""
+        return self.functions.get((owner, name))
+
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         """The route for `method path` with its path parameters, and whether the path exists at all."""
         route = self.routes.get(f"{method}:{path}")
@@ -248,6 +342,6 @@ class Registry:
                 path_known = True
         return None, {}, path_known
 
-    def listeners_of(self, event: str) -> list[Listener]:
-        """Listeners of `event` in calling order."""
-        return list(self.listeners.get(event, []))
+    def listeners_of(self, event: str, owners: frozenset[Owner]) -> list[Listener]:
+        """Listeners of `event` whose script belongs to one of `owners`, in calling order."""
+        return [item for item in self.listeners.get(event, []) if item.owner in owners]

@@ -1,9 +1,10 @@
 """Sandboxed task runs, host side: probe the sandbox layers, start runs, broker SDK frames, enforce limits.
 
-A run is a fresh child forked from a zygote that has already imported `task_child` (see DESIGN.md
-"Sandbox"). The host speaks frames with it: `ready` (active layers) -> `run` -> any number of `out` and
-`call`/`reply` -> `done`. The wall-clock timeout, the output cap and the end of the run are enforced here:
-at a limit the child's whole process group is killed and the outcome names the limit.
+A run is a fresh child forked from a zygote that has already imported the task job
+(`vwed.runtime.child.task`; DESIGN.md "Sandbox"). The host speaks frames with it: `ready` (active
+layers) -> `run` -> any number of `out` and `call`/`reply` -> `done`. The wall-clock timeout, the
+output cap and the end of the run are enforced here: at a limit the child's whole process group is
+killed and the outcome names the limit.
 """
 
 from __future__ import annotations
@@ -22,14 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vwed.runtime import task_child
-from vwed.runtime.framing import FrameProtocol
-from vwed.runtime.launcher import ChildEntry, Launcher, Limits, SpawnLauncher, kill_group, make_launcher
-from vwed.runtime.task_child import RUN_TMP
+from vwed.runtime.child.sandbox import DEPS_MOUNT, Rlimits, SandboxSpec
+from vwed.runtime.child.wire import DEFAULT_MAX_FRAME, Unencodable
+from vwed.runtime.child.zygote import ForkRequest
+from vwed.runtime.framing import FrameProtocol, host_wire
+from vwed.runtime.launcher import Launcher, SpawnLauncher, kill_group, make_launcher
+from vwed.runtime.layers import SandboxReport, UidSlots, child_spec, probe_layers, protect_host
 
 log = logging.getLogger("vwed.runtime.tasks")
 
-TASK_CHILD_PATH = str(Path(task_child.__file__).resolve())
 READY_SECONDS = 10.0
 EXIT_SECONDS = 5.0
 MIB = 1024 * 1024
@@ -45,46 +47,23 @@ OutputSink = Callable[[str], None]
 
 @dataclass(frozen=True)
 class TaskLimits:
-    """Limits of one run: wall clock, memory (address space), output and disk."""
+    """Limits of one run: wall clock, memory (address space), output, disk and threads."""
 
     timeout_seconds: float = 300.0
     memory_bytes: int = 512 * MIB
     output_bytes: int = 1 * MIB
     disk_bytes: int = 64 * MIB
     open_files: int = 64
+    max_threads: int = 16
 
-    def rlimits(self) -> Limits:
+    def rlimits(self) -> Rlimits:
         """The rlimits set in the child: CPU just above the wall clock, so the wall clock speaks first."""
-        return Limits(
+        return Rlimits(
             cpu_seconds=int(self.timeout_seconds) + 2,
             address_space=self.memory_bytes,
             open_files=self.open_files,
             file_size=self.disk_bytes,
         )
-
-
-@dataclass
-class SandboxReport:
-    """What the probe found: each layer's verdict, and the options every run is started with."""
-
-    layers: dict[str, str] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def level(self) -> str:
-        """The strongest layer in use: `L3` (namespaces), `L2` (Landlock + seccomp), `L1` or `L0`."""
-        if self.options.get("namespaces"):
-            return "L3"
-        if self.options.get("landlock") and self.options.get("seccomp"):
-            return "L2"
-        if self.options.get("uid"):
-            return "L1"
-        return "L0"
-
-    def as_dict(self) -> dict[str, Any]:
-        """For `/api/health`."""
-        active = [name for name in ("namespaces", "uid", "landlock", "seccomp") if self.options.get(name)]
-        return {"level": self.level, "active": ["rlimits", *active], "probe": self.layers}
 
 
 @dataclass
@@ -116,13 +95,23 @@ class RunSpec:
 class _Run:
     """One run's frames and output, as they arrive."""
 
-    def __init__(self, limits: TaskLimits, on_output: OutputSink) -> None:
+    def __init__(self, limits: TaskLimits, on_output: OutputSink, max_frame: int) -> None:
         self.limits = limits
         self.on_output = on_output
         self.messages: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.chunks: list[str] = []
         self.size = 0
-        self.protocol = FrameProtocol(self.messages.put_nowait, lambda: self.messages.put_nowait(None))
+        self.refused = ""
+        self.protocol = FrameProtocol(
+            host_wire(max_frame),
+            self.messages.put_nowait,
+            lambda: self.messages.put_nowait(None),
+            self.refuse,
+        )
+
+    def refuse(self, reason: str) -> None:
+        """The child broke the protocol: the run ends with that reason."""
+        self.refused = reason
 
     def add_output(self, text: str) -> bool:
         """Keep `text`; False once the output cap is passed."""
@@ -142,19 +131,28 @@ class TaskRuntime:
     """Starts sandboxed runs from a zygote, with the strongest layers the probe found working."""
 
     def __init__(
-        self, launcher_kind: str, workdir_root: Path, run_uid_base: int, layers: str = "auto"
+        self,
+        launcher_kind: str,
+        workdir_root: Path,
+        run_uid_base: int,
+        layers: str = "auto",
+        hide: tuple[str, ...] = (),
+        max_frame: int = DEFAULT_MAX_FRAME,
     ) -> None:
-        self.launcher: Launcher = make_launcher(launcher_kind, (TASK_CHILD_PATH,))
+        self.launcher: Launcher = make_launcher(launcher_kind, ("task",))
         self.workdir_root = workdir_root
         self.run_uid_base = run_uid_base
         self.wanted = layers
+        self.hide = hide
+        self.max_frame = max_frame
         self.report = SandboxReport()
         self.counter = itertools.count(1)
-        self.slots: set[int] = set()
+        self.uids = UidSlots(run_uid_base)
 
     async def start(self) -> None:
         """Start the zygote (or fall back to spawning) and probe the layers."""
         await asyncio.to_thread(self._reset)
+        protect_host()
         try:
             await self.launcher.start()
         except OSError:
@@ -175,88 +173,63 @@ class TaskRuntime:
     async def probe(self) -> SandboxReport:
         """Try every layer in a throwaway child; keep those that work (none when `wanted` is L0)."""
         if self.wanted == "L0":
-            return SandboxReport({"L0": "ok"}, {})
+            return SandboxReport({"L0": "ok"}, SandboxSpec())
         uid = self.run_uid_base if os.geteuid() == 0 else 0
-        options = {"probe": True, "uid": uid}
-        workdir = self.workdir_root / "probe"
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            child = await self.launcher.launch(
-                theirs, workdir, Limits(), ChildEntry(TASK_CHILD_PATH, {"sandbox": options})
-            )
-        finally:
-            theirs.close()
-        run = _Run(TaskLimits(), lambda _t: None)
-        loop = asyncio.get_running_loop()
-        await loop.create_unix_connection(lambda: run.protocol, sock=ours)
-        try:
-            message = await asyncio.wait_for(run.messages.get(), READY_SECONDS)
-        except TimeoutError:
-            message = None
-        finally:
-            kill_group(child.pid, signal.SIGKILL)
-            if run.protocol.transport is not None:
-                run.protocol.transport.close()
-            shutil.rmtree(workdir, ignore_errors=True)
-        layers: dict[str, str] = (message or {}).get("layers") or {"probe": "no answer"}
-        chosen: dict[str, Any] = {}
-        if layers.get("L3") == "ok":
-            chosen["namespaces"] = True
-        if layers.get("L1") == "ok":
-            chosen["uid"] = uid
-        for name in ("landlock", "seccomp"):
-            if layers.get(name) == "ok":
-                chosen[name] = True
-        return SandboxReport({"L0": "ok", **layers}, chosen)
-
-    def _slot(self) -> int:
-        slot = next(i for i in itertools.count() if i not in self.slots)
-        self.slots.add(slot)
-        return slot
+        return await probe_layers(
+            self.launcher, self.workdir_root / "probe", SandboxSpec(uid=uid, hide=self.hide)
+        )
 
     async def run(
         self, spec: RunSpec, limits: TaskLimits, broker: Broker, on_output: OutputSink
     ) -> TaskRunResult:
         """Run `spec` in a fresh sandboxed child; never raises for anything the script does."""
         started = time.perf_counter()
-        slot = self._slot()
+        uid = self.uids.take() if self.report.spec.uid else 0
         workdir = self.workdir_root / f"run-{next(self.counter)}"
-        options: dict[str, Any] = {**self.report.options, "disk_bytes": limits.disk_bytes}
-        if options.get("uid"):
-            options["uid"] = self.run_uid_base + slot
-        if spec.deps_path:
-            options["deps"] = spec.deps_path
-        run = _Run(limits, on_output)
+        sandbox = child_spec(
+            self.report,
+            uid,
+            disk_bytes=limits.disk_bytes,
+            max_threads=limits.max_threads,
+            hide=self.hide,
+            deps=spec.deps_path,
+        )
+        request = ForkRequest("task", str(workdir), limits.rlimits(), sandbox, self.max_frame)
+        run = _Run(limits, on_output, self.max_frame)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            child = await self.launcher.launch(
-                theirs, workdir, limits.rlimits(), ChildEntry(TASK_CHILD_PATH, {"sandbox": options})
-            )
+            child = await self.launcher.launch(theirs, request)
+        except BaseException:
+            self.uids.give_back(uid)
+            raise
         finally:
             theirs.close()
+        # The uid is free again only once the child is reaped, so two live runs never share one.
+        child.exited.add_done_callback(lambda _done: self.uids.give_back(uid))
         try:
             loop = asyncio.get_running_loop()
             await loop.create_unix_connection(lambda: run.protocol, sock=ours)
             try:
                 result = await asyncio.wait_for(
-                    self._converse(run, spec, broker, bool(options.get("namespaces"))), limits.timeout_seconds
+                    self._converse(run, spec, broker, sandbox.namespaces), limits.timeout_seconds
                 )
             except TimeoutError:
                 result = TaskRunResult(False, "timeout", run.output)
-            if result.kind in ("timeout", "output"):
+            if result.kind in ("timeout", "output") or run.refused:
                 kill_group(child.pid, signal.SIGKILL)
             try:
                 code = await asyncio.wait_for(asyncio.shield(child.exited), EXIT_SECONDS)
             except (TimeoutError, ConnectionError):
                 kill_group(child.pid, signal.SIGKILL)
                 code = None
-            if result.kind == "crash":
+            if run.refused:
+                result.kind, result.error = "crash", f"killed by the host: it {run.refused}"
+            elif result.kind == "crash":
                 result.kind, result.error = _crash_reason(code)
         finally:
             kill_group(child.pid, signal.SIGKILL)
             if run.protocol.transport is not None:
                 run.protocol.transport.close()
-            self.slots.discard(slot)
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         result.output = run.output
         result.duration_ms = int((time.perf_counter() - started) * 1000)
@@ -270,32 +243,47 @@ class TaskRuntime:
                 return TaskRunResult(False, "crash", run.output, layers=layers)
             kind = message.get("t")
             if kind == "ready":
-                layers = message.get("layers") or {}
-                deps = [f"{RUN_TMP}/.deps" if in_namespace else spec.deps_path] if spec.deps_path else []
-                run.protocol.send(
-                    {
-                        "t": "run",
-                        "source": spec.source,
-                        "params": spec.params,
-                        "task_id": spec.task_id,
-                        "tenant_id": spec.tenant_id,
-                        "trace_id": spec.trace_id,
-                        "sys_path": deps,
-                    }
-                )
+                reported = message.get("layers")
+                layers = {str(k): str(v) for k, v in reported.items()} if isinstance(reported, dict) else {}
+                deps = [DEPS_MOUNT if in_namespace else spec.deps_path] if spec.deps_path else []
+                try:
+                    run.protocol.send(
+                        {
+                            "t": "run",
+                            "source": spec.source,
+                            "params": spec.params,
+                            "task_id": spec.task_id,
+                            "tenant_id": spec.tenant_id,
+                            "trace_id": spec.trace_id,
+                            "sys_path": deps,
+                        }
+                    )
+                except Unencodable as exc:
+                    return TaskRunResult(
+                        False, "error", run.output, error=f"the script cannot be sent: {exc}"
+                    )
+            elif kind == "sandbox_failed":
+                return TaskRunResult(False, "sandbox", run.output, error=str(message.get("error")))
             elif kind == "out":
                 if not run.add_output(str(message.get("text", ""))):
                     return TaskRunResult(False, "output", run.output, layers=layers)
             elif kind == "call":
-                run.protocol.send(await _answer(broker, message))
+                reply = await _answer(broker, message)
+                try:
+                    run.protocol.send(reply)
+                except Unencodable as exc:
+                    run.protocol.send(
+                        {**reply, "ok": False, "value": None, "error": f"返回值无法发送: {exc}"}
+                    )
             elif kind == "done":
                 ok = bool(message.get("ok"))
+                error, line = message.get("error"), message.get("line")
                 return TaskRunResult(
                     ok,
                     "ok" if ok else str(message.get("kind") or "error"),
                     run.output,
-                    error=message.get("error"),
-                    line=message.get("line"),
+                    error=None if error is None else str(error),
+                    line=line if isinstance(line, int) else None,
                     result=message.get("result"),
                     layers=layers,
                 )

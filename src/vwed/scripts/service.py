@@ -1,8 +1,14 @@
 """The script supervisor: starts, stops, calls, restarts and restores script services.
 
 It is the node's background service for seed 000 section 3. User code never runs here: every service is
-a child process (`vwed.runtime`), and this module keeps the registry of what each one registered, routes
-calls to the owning child, dispatches events by priority across all of them, and reacts to crashes.
+a sandboxed child process (`vwed.runtime`), and this module keeps the registry of what each one
+registered, routes calls to the owning child, dispatches events by priority, brokers `VWED.http`, and
+reacts to crashes.
+
+Tenancy (docs/scripts/process-model.md "Tenancy"): a script belongs to its project's tenant, or to the
+platform (admin projects, tenant `None`). `VWED.function.call` reaches only functions of the same owner;
+an event a script emits reaches only listeners of the same owner; a platform event (`task_completed`,
+...) reaches listeners of its tenant and the platform's listeners.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from vwed.config import Settings
 from vwed.db.base import TenantScope, from_iso, iso, utcnow
 from vwed.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable, VwedError
 from vwed.i18n import translate
+from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.projects.models import ScriptFile
 from vwed.projects.service import ProjectService
 from vwed.runtime.service import (
@@ -33,12 +40,20 @@ from vwed.runtime.service import (
     CallResult,
     Counts,
     Function,
-    Limits,
+    Network,
+    Owner,
+    Registrations,
     Registry,
+    Rlimits,
     Route,
     Runtime,
     ScriptProcess,
+    ServiceSandbox,
+    TimerEntry,
+    layers_wanted,
+    level_of,
 )
+from vwed.scripts.http import ServiceHttp
 from vwed.scripts.models import ScriptServiceRecord
 from vwed.scripts.repository import ServiceRepository
 
@@ -60,6 +75,11 @@ def host_time(value: object) -> str:
 
 
 SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
+# Bus channels of events: published by the platform (scheduler, ...) and emitted by scripts.
+PLATFORM_EVENTS = "event."
+SCRIPT_EVENTS = "emit."
+# Landlock + seccomp (L2) or namespaces (L3): the data dir and the network are out of reach.
+TENANT_LEVELS = ("L2", "L3")
 PUBLISH_BACKLOG = 10_000
 RESTORE_CONCURRENCY = 8
 # Lines a booting script may log before its start is accepted; more are dropped.
@@ -103,6 +123,12 @@ class ScriptNotRunning(Unavailable):
     default_key = "script_not_running"
 
 
+class CallUnsendable(BadRequest):
+    """The call's arguments break a wire cap (too large or nested too deep) and were never sent (400)."""
+
+    default_key = "call_unsendable"
+
+
 @dataclass
 class ServiceState:
     """A script service this node runs (or ran and saw crash)."""
@@ -122,6 +148,12 @@ class ServiceState:
     restarts: int = 0
     started_clock: float = field(default_factory=time.monotonic)
     restart_task: asyncio.Task[None] | None = None
+    layers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sandbox_level(self) -> str:
+        """The level the service's process reported (`L0`-`L3`)."""
+        return level_of(self.layers)
 
     def spec(self, heartbeat_seconds: float) -> dict[str, Any]:
         """What the child needs to boot."""
@@ -156,6 +188,12 @@ class Stopped:
     counts: Counts
 
 
+def function_key(function: Function, viewer: str | None) -> str:
+    """How the registry status names a function: by name in the viewer's own namespace, else prefixed
+    with its owner (`tenant-a:calc`), since names repeat across tenants."""
+    return function.name if function.owner == viewer else f"{function.owner}:{function.name}"
+
+
 def visible(scope: TenantScope, state: ServiceState) -> bool:
     """Whether a caller with `scope` may see or control `state`."""
     return scope.all_tenants or state.tenant_id == scope.tenant_id
@@ -177,12 +215,26 @@ class ScriptSupervisor:
         self.runtime = Runtime(
             settings.script_launcher,
             settings.run_dir,
-            Limits(
-                cpu_seconds=settings.script_cpu_seconds,
-                address_space=settings.script_memory_bytes,
-                open_files=settings.script_open_files,
-                file_size=settings.script_file_size_bytes,
+            ServiceSandbox(
+                limits=Rlimits(
+                    cpu_seconds=settings.script_cpu_seconds,
+                    address_space=settings.script_memory_bytes,
+                    open_files=settings.script_open_files,
+                    file_size=settings.script_file_size_bytes,
+                ),
+                uid_base=settings.script_uid_base,
+                max_threads=settings.script_max_threads,
+                disk_bytes=settings.script_disk_bytes,
+                hide=settings.hidden_paths,
+                max_frame=settings.runtime_max_frame_bytes,
+                layers=layers_wanted(settings.script_sandbox),
             ),
+        )
+        self.http = ServiceHttp(
+            guarded_client(EgressPolicy.parse(settings.egress_allow), timeout=settings.sdk_http_timeout),
+            settings.sdk_http_timeout,
+            settings.sdk_http_max_bytes,
+            settings.script_http_concurrency,
         )
         self.states: dict[str, ServiceState] = {}
         # The owner of each service from the start of its boot, so lines logged during boot keep it.
@@ -200,7 +252,7 @@ class ScriptSupervisor:
         """Start the zygote, listen for platform events, and bring back the services that were running."""
         await self.runtime.start()
         self.running = True
-        self.events = await self.bus.subscribe("event.*")
+        self.events = await self.bus.subscribe(f"{PLATFORM_EVENTS}*", f"{SCRIPT_EVENTS}*")
         self._spawn(self._publisher())
         self._spawn(self._event_loop(self.events))
         self._spawn(self._watchdog())
@@ -222,6 +274,7 @@ class ScriptSupervisor:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.runtime.stop()
+        await self.http.aclose()
 
     async def restore(self) -> None:
         """Start again every service the database says should be running, under its old `script_id`."""
@@ -310,13 +363,23 @@ class ScriptSupervisor:
             raise
         return Started(state.script_id, counts)
 
+    def network_for(self, tenant_id: str | None) -> Network:
+        """Outbound network of its own for platform scripts and the tenants an operator named; none else."""
+        if tenant_id is None:
+            return Network.OUTBOUND if self.settings.service_raw_network_global else Network.NONE
+        return Network.OUTBOUND if tenant_id in self.settings.raw_network_tenants else Network.NONE
+
     def _check_sandbox(self, tenant_id: str | None) -> None:
-        if (
-            tenant_id is not None
-            and self.runtime.sandbox_level == "L0"
-            and not self.settings.allow_l0_tenant_scripts
-        ):
+        """Tenant code needs L2 or L3, the levels that keep it from the data dir and the network (fail
+        closed); an admin may opt in to weaker ones, which still apply every layer that works."""
+        if tenant_id is None or self.settings.allow_l0_tenant_scripts:
+            return
+        if self.runtime.sandbox_level not in TENANT_LEVELS:
             raise Forbidden("script_sandbox_refused")
+
+    def health(self) -> dict[str, Any]:
+        """The services' sandbox level and layers, for `/api/health`."""
+        return self.runtime.report.as_dict()
 
     async def stop_script(self, principal: Principal, script_id: str) -> Stopped:
         """Stop a service and remove its registrations and its row; `NotFound` if it is unknown."""
@@ -342,7 +405,9 @@ class ScriptSupervisor:
                 "message": s.message,
                 "pid": s.process.pid if s.process is not None else None,
                 "restart_policy": s.restart_policy,
-                "sandbox": self.runtime.sandbox_level,
+                "sandbox": s.sandbox_level if s.layers else self.runtime.sandbox_level,
+                "sandbox_layers": s.layers,
+                "network": str(self.network_for(s.tenant_id)),
                 "restarts": s.restarts,
                 "registrations": self.registry.counts(s.script_id).as_dict(),
             }
@@ -357,7 +422,7 @@ class ScriptSupervisor:
         state = self.states.get(script_id)
         if state is None or not visible(principal.scope, state) or state.process is None:
             raise ScriptNotRunning(script_id=script_id)
-        function = self.registry.functions.get(function_name)
+        function = self.registry.function(state.tenant_id, function_name)
         if function is None or function.script_id != script_id:
             raise FunctionNotRegistered(name=function_name)
         return await self.call_function(function, args)
@@ -422,8 +487,9 @@ class ScriptSupervisor:
                 if route.script_id in mine
             },
             "registered_functions": {
-                name: {
+                function_key(function, principal.tenant_id): {
                     "script_id": function.script_id,
+                    "tenant_id": function.owner,
                     "description": function.description,
                     "is_async": function.is_async,
                     "call_count": function.stats.call_count,
@@ -431,7 +497,7 @@ class ScriptSupervisor:
                     "error_count": function.stats.error_count,
                     "average_execution_time_ms": function.stats.average_ms,
                 }
-                for name, function in registry.functions.items()
+                for function in registry.functions.values()
                 if function.script_id in mine
             },
             "event_listeners": {
@@ -477,6 +543,7 @@ class ScriptSupervisor:
                 {
                     "function_name": function.name,
                     "script_id": function.script_id,
+                    "tenant_id": function.owner,
                     "description": function.description,
                     "parameters": function.parameters,
                     "return_schema": function.return_schema,
@@ -494,8 +561,9 @@ class ScriptSupervisor:
         return out
 
     async def emit(self, event: str, data: dict[str, Any]) -> None:
-        """Publish a platform event; every listening script on every node receives it."""
-        await self.bus.publish(f"event.{event}", data)
+        """Publish a platform event: listeners of `data["tenant_id"]` and platform listeners receive it,
+        on every node."""
+        await self.bus.publish(f"{PLATFORM_EVENTS}{event}", data)
 
     # -- process observer -----------------------------------------------------------------------
 
@@ -519,40 +587,65 @@ class ScriptSupervisor:
         )
 
     def on_emit(self, script_id: str, event: str, data: Any) -> None:
-        """A script emitted an event: it goes on the bus, from where every listener is called."""
+        """A script emitted an event: it goes on the bus, to the listeners of the same owner only."""
+        state = self.states.get(script_id)
+        if state is None:
+            return
         payload = data if isinstance(data, dict) else {"value": data}
-        self._publish(f"event.{event}", payload)
+        self._publish(f"{SCRIPT_EVENTS}{event}", {"owner": state.tenant_id, "data": payload})
 
-    def on_register(self, script_id: str, kind: str, entry: dict[str, Any]) -> None:
+    def on_register(self, script_id: str, kind: str, entry: Registrations) -> None:
         """A registration made after boot: accepted unless another script owns the name."""
-        clash = self.registry.clash(script_id, {kind: [entry]})
+        state = self.states.get(script_id)
+        if state is None:
+            return
+        clash = self.registry.clash(script_id, state.tenant_id, entry)
         if clash is not None:
             key = "route_taken" if clash.kind == "route" else "function_taken"
             self.on_log(
                 script_id, {"level": "ERROR", "message": translate(key, name=clash.key, owner=clash.owner)}
             )
             return
-        self.registry.add_one(script_id, kind, entry, iso(utcnow()) or "")
-        if kind == "timers":
-            self._forget_once_timers(script_id, [entry])
+        self.registry.add(script_id, state.tenant_id, entry, iso(utcnow()) or "")
+        self._forget_once_timers(script_id, entry.timers)
 
     def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
-        """A script called `VWED.function.call(name, args)`: run it where it is registered."""
+        """A script called `VWED.function.call(name, args)`: run it in the caller's owner's namespace."""
         self._spawn(self._invoke(script_id, request_id, name, args))
 
     async def _invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
         caller = self.states.get(script_id)
-        function = self.registry.functions.get(name)
+        if caller is None:
+            return
+        function = self.registry.function(caller.tenant_id, name)
         try:
             if function is None:
                 raise FunctionNotRegistered(name=name)
             result = await self.call_function(function, args)
         except VwedError as exc:
-            if caller is not None and caller.process is not None:
+            if caller.process is not None:
                 caller.process.answer(request_id, False, error=translate(exc.key, **exc.params))
             return
-        if caller is not None and caller.process is not None:
+        if caller.process is not None:
             caller.process.answer(request_id, True, result.value)
+
+    def on_http(self, script_id: str, request_id: int, request: dict[str, Any]) -> None:
+        """A script called `VWED.http`: the host does the request through the egress guard."""
+        self._spawn(self._http(script_id, request_id, request))
+
+    async def _http(self, script_id: str, request_id: int, request: dict[str, Any]) -> None:
+        try:
+            value = await self.http.answer(script_id, request)
+        except VwedError as exc:
+            ok, value, error = False, None, translate(exc.key, **exc.params)
+        except Exception as exc:
+            log.exception("VWED.http of %s failed", script_id)
+            ok, value, error = False, None, f"{type(exc).__name__}: {exc}"
+        else:
+            ok, error = True, ""
+        state = self.states.get(script_id)
+        if state is not None and state.process is not None:
+            state.process.answer(request_id, ok, value, error)
 
     def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
         """A process ended; unless we stopped it, that is a crash: clean up and maybe restart."""
@@ -588,16 +681,19 @@ class ScriptSupervisor:
             self.booting[state.script_id] = []
         try:
             try:
-                process, registrations = await self.runtime.launch(
+                process, booted = await self.runtime.launch(
                     state.script_id,
                     state.spec(self.settings.script_heartbeat_seconds),
                     self,
                     self.settings.script_boot_timeout,
+                    self.network_for(state.tenant_id),
                 )
             except BootFailed as failure:
                 self._unowned(state)
                 raise boot_error(failure) from None
-            clash = self.registry.clash(state.script_id, registrations)
+            registrations = booted.registrations
+            state.layers = booted.layers
+            clash = self.registry.clash(state.script_id, state.tenant_id, registrations)
             if clash is not None:
                 await process.stop(self.settings.script_stop_grace)
                 self.runtime.cleanup(state.script_id)
@@ -606,7 +702,7 @@ class ScriptSupervisor:
                 raise Conflict(key, name=clash.key, owner=clash.owner)
         finally:
             held = self.booting.pop(state.script_id, [])
-        self.registry.add(state.script_id, registrations, iso(utcnow()) or "")
+        self.registry.add(state.script_id, state.tenant_id, registrations, iso(utcnow()) or "")
         state.process = process
         state.status = "running"
         state.message = ""
@@ -615,7 +711,7 @@ class ScriptSupervisor:
         for message in held:
             self.on_log(state.script_id, message)
         process.go()
-        self._forget_once_timers(state.script_id, registrations.get("timers", []))
+        self._forget_once_timers(state.script_id, registrations.timers)
         self._status(state, "running", translate("script_running_status"))
         return self.registry.counts(state.script_id)
 
@@ -624,7 +720,7 @@ class ScriptSupervisor:
         if state.script_id not in self.states:
             self.owners.pop(state.script_id, None)
 
-    def _forget_once_timers(self, script_id: str, timers: list[dict[str, Any]]) -> None:
+    def _forget_once_timers(self, script_id: str, timers: list[TimerEntry]) -> None:
         """Drop each one-shot timer from the registry when it fires (its delay after the start signal).
 
         The child says nothing when a timer has fired, so the host counts the delay itself; an exact
@@ -632,9 +728,8 @@ class ScriptSupervisor:
         """
         loop = asyncio.get_running_loop()
         for timer in timers:
-            if timer.get("kind") == "once":
-                delay = float(timer.get("delay_seconds") or 0)
-                loop.call_later(delay, self._timer_fired, script_id, str(timer["timer_id"]))
+            if timer.kind == "once":
+                loop.call_later(timer.delay_seconds, self._timer_fired, script_id, timer.timer_id)
 
     def _timer_fired(self, script_id: str, timer_id: str) -> None:
         timer = self.registry.timers.get(timer_id)
@@ -750,12 +845,21 @@ class ScriptSupervisor:
 
     async def _event_loop(self, subscription: Subscription) -> None:
         async for message in subscription:
-            event = message.channel.removeprefix("event.")
-            self._spawn(self._dispatch(event, message.data))
+            if message.channel.startswith(SCRIPT_EVENTS):
+                # A script's event stays with its owner (a tenant, or the platform).
+                event = message.channel.removeprefix(SCRIPT_EVENTS)
+                owners: frozenset[Owner] = frozenset({message.data.get("owner")})
+                data = message.data.get("data")
+            else:
+                # A platform event goes to its tenant's listeners and to the platform's.
+                event = message.channel.removeprefix(PLATFORM_EVENTS)
+                data = message.data
+                owners = frozenset({None, data.get("tenant_id")})
+            self._spawn(self._dispatch(event, data if isinstance(data, dict) else {}, owners))
 
-    async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Call every listener of `event`, lowest priority first, each after the previous one finished."""
-        for listener in self.registry.listeners_of(event):
+    async def _dispatch(self, event: str, data: dict[str, Any], owners: frozenset[Owner]) -> None:
+        """Call the listeners of `event` among `owners`' scripts, lowest priority first, one at a time."""
+        for listener in self.registry.listeners_of(event, owners):
             state = self.states.get(listener.script_id)
             if state is None or state.process is None:
                 continue
@@ -785,6 +889,8 @@ def boot_error(failure: BootFailed) -> VwedError:
         return BadRequest("script_boot_timeout", seconds=failure.error)
     if failure.kind == "exited":
         return VwedError("script_exited", reason=failure.error)
+    if failure.kind == "sandbox":
+        return VwedError("script_sandbox_failed", error=failure.error)
     return BadRequest("script_boot_failed", error=failure.error)
 
 
@@ -792,6 +898,8 @@ def raise_for(result: CallResult, timeout: float, state: ServiceState) -> None:
     """Turn a failed call into the error its caller reports."""
     if result.ok:
         return
+    if result.unsendable:
+        raise CallUnsendable(error=result.error)
     if result.timed_out:
         raise ScriptCallError("call_timeout", seconds=timeout, elapsed_ms=result.elapsed_ms)
     if state.process is None or state.process.closed.is_set():

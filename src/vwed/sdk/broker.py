@@ -21,6 +21,7 @@ from vwed.config import Settings
 from vwed.db.base import TenantScope, utcnow
 from vwed.errors import VwedError
 from vwed.i18n import translate
+from vwed.net.fetch import fetch
 from vwed.notify.service import NotifyService
 from vwed.runtime.service import SdkRefused
 from vwed.sdk.dbquery import ReadOnlyQueries
@@ -124,44 +125,28 @@ class SdkBroker:
 
     async def http(self, args: dict[str, Any]) -> Any:
         """`http_get` / `http_post` through the egress guard, with a timeout and a body size cap."""
-        cap = self.settings.sdk_http_max_bytes
-        body: dict[str, Any] = {}
-        if args.get("json") is not None:
-            body["json"] = args["json"]
-        elif args.get("data") is not None:
+        form, content = None, None
+        if args.get("json") is None and args.get("data") is not None:
             data = args["data"]
-            body["data" if isinstance(data, dict) else "content"] = (
-                data if isinstance(data, dict) else str(data)
-            )
-        try:
-            async with self.clients.http.stream(
-                str(args["method"]),
-                str(args["url"]),
-                headers=args.get("headers") or None,
-                params=args.get("params") or None,
-                **body,
-            ) as response:
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        raise SdkRefused(translate("sdk_http_too_big", "zh", limit=cap))
-                    chunks.append(chunk)
-        except httpx.TimeoutException:
-            seconds = f"{self.settings.sdk_http_timeout:g}"
-            raise SdkRefused(translate("sdk_http_timeout", "zh", seconds=seconds)) from None
-        except httpx.HTTPError as exc:
-            error = str(exc) or type(exc).__name__
-            raise SdkRefused(translate("sdk_http_failed", "zh", error=error)) from None
-        raw = b"".join(chunks)
-        text = raw.decode(response.encoding or "utf-8", errors="replace")
-        if "json" in response.headers.get("content-type", ""):
+            form, content = (data, None) if isinstance(data, dict) else (None, str(data))
+        response = await fetch(
+            self.clients.http,
+            str(args["method"]),
+            str(args["url"]),
+            max_bytes=self.settings.sdk_http_max_bytes,
+            timeout=self.settings.sdk_http_timeout,
+            headers=args.get("headers") or None,
+            params=args.get("params") or None,
+            json=args.get("json"),
+            data=form,
+            content=content,
+        )
+        if "json" in response.content_type:
             try:
-                return json.loads(text)
+                return json.loads(response.text)
             except ValueError:
-                return text
-        return text
+                return response.text
+        return response.text
 
     async def db_query(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """`db_query(sql, params)`: see `vwed.sdk.dbquery`."""

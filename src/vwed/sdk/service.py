@@ -85,7 +85,12 @@ class TaskScripts:
         # The executor's slots: a test run takes one like a scheduled run, or is refused (503).
         self.slots = slots or RunSlots(settings.executor_concurrency)
         self.runtime = TaskRuntime(
-            settings.task_launcher, settings.task_run_dir, settings.task_run_uid_base, settings.task_sandbox
+            settings.task_launcher,
+            settings.task_run_dir,
+            settings.task_run_uid_base,
+            settings.task_sandbox,
+            hide=settings.hidden_paths,
+            max_frame=settings.runtime_max_frame_bytes,
         )
         self.deps = DepsCache(settings)
         ai = None
@@ -134,6 +139,7 @@ class TaskScripts:
             memory_bytes=self.settings.task_memory_bytes,
             output_bytes=self.settings.task_output_bytes,
             disk_bytes=self.settings.task_disk_bytes,
+            max_threads=self.settings.task_max_threads,
         )
 
     def _refuse_weak_sandbox(self, tenant_id: str | None) -> str | None:

@@ -49,6 +49,8 @@ class Health(BaseModel):
     version: str
     database: str
     sandbox: dict[str, Any] | None
+    run_slots: dict[str, int] | None
+    service_sandbox: dict[str, Any] | None
 
 
 @health.get(
@@ -59,12 +61,15 @@ class Health(BaseModel):
     responses=schemas.errors(),
 )
 async def health_check(request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    """Report whether the database answers and the task sandbox level; load balancers poll this."""
+    """Report whether the database answers and the sandbox levels of task runs (`sandbox`) and script
+    services (`service_sandbox`); load balancers poll this."""
     await session.execute(text("SELECT 1"))
     dialect = settings.resolved_database_url.split("+", 1)[0].split(":", 1)[0]
     scripts: TaskScripts | None = getattr(request.app.state, "task_scripts", None)
     sandbox = scripts.health() if scripts is not None and scripts.started else None
     slots = {"busy": scripts.slots.busy, "capacity": scripts.slots.capacity} if scripts is not None else None
+    services: ScriptSupervisor = request.app.state.scripts
+    service_sandbox = services.health() if services.running else None
     return ok(
         {
             "status": "ok",
@@ -72,6 +77,7 @@ async def health_check(request: Request, session: SessionDep, settings: Settings
             "database": dialect,
             "sandbox": sandbox,
             "run_slots": slots,
+            "service_sandbox": service_sandbox,
         }
     )
 
