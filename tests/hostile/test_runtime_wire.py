@@ -113,15 +113,17 @@ def test_a_value_the_wire_cannot_carry_fails_only_that_call(server: HostileServe
 def test_arguments_the_host_cannot_send_are_a_clear_400(server: HostileServer, worker: str) -> None:
     with server.client("tenant-b") as a:
         script_id = worker
+        # Nesting and integers beyond 64 bits are refused at the request boundary, before any frame.
         nested = call(a, script_id, "attack", {"code": "result = 1", "deep": deep(DEEP)})
         assert nested.status_code == 400
-        assert nested.json()["error"] == "参数无法发送给脚本: nested deeper than 250 levels"
+        assert nested.json()["error"] == "请求参数验证失败"
+        assert "64" in nested.json()["detail"][0]["message"]
         large = call(a, script_id, "attack", {"code": "result = 1", "blob": "x" * (CAP + 1)})
         assert large.status_code == 400
         assert "above the frame cap of 262144 bytes" in large.json()["error"]
         huge_int = call(a, script_id, "attack", {"code": "result = 1", "n": 2**80})
         assert huge_int.status_code == 400
-        assert huge_int.json()["error"].startswith("参数无法发送给脚本: not representable as JSON")
+        assert huge_int.json()["detail"][0]["field"] == "function_args.n"
         assert attack(a, script_id, "result = 2") == {"ok": True, "value": 2}
         assert_healthy(server, a)
 
@@ -145,7 +147,7 @@ def test_custom_routes_with_values_the_wire_cannot_carry_answer_clearly(server: 
         body = b"[" * DEEP + b"]" * DEEP
         nested = a.post("/api/custom/wire/echo", content=body, headers={"content-type": "application/json"})
         assert nested.status_code == 400
-        assert "nested deeper than 250 levels" in nested.json()["error"]
+        assert "64" in nested.json()["detail"][0]["message"]
         answer = a.get("/api/custom/wire/deep")
         assert answer.status_code == 500
         assert "nested deeper than 250 levels" in answer.json()["error"]

@@ -13,7 +13,8 @@ export interface paths {
         };
         /**
          * Liveness and back-end status (no token needed)
-         * @description Report whether the database answers and the task sandbox level; load balancers poll this.
+         * @description Report whether the database answers and the sandbox levels of task runs (`sandbox`) and script
+         *     services (`service_sandbox`); load balancers poll this.
          */
         get: operations["health_check_api_health_get"];
         put?: never;
@@ -242,7 +243,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** WebSocket connections of this node */
+        /** WebSocket connections of this node (the caller's own) */
         get: operations["connections_status_api_script_ws_connections_status_get"];
         put?: never;
         post?: never;
@@ -261,7 +262,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a test log line to a script's subscribers */
+        /** Send a test log line to the subscribers of one of your scripts */
         post: operations["broadcast_test_api_script_ws_broadcast_test_post"];
         delete?: never;
         options?: never;
@@ -522,7 +523,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The task's next fire times in its timezone */
+        /** The task's next fire times (UTC) and its timezone */
         get: operations["next_runs_api_scheduled_tasks__task_id__next_runs_get"];
         put?: never;
         post?: never;
@@ -923,6 +924,20 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * ActiveScript
+         * @description A script in the registry status.
+         */
+        ActiveScript: {
+            /** Script Path */
+            script_path: string;
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Heartbeat */
+            heartbeat: number | null;
+        };
+        /**
          * AppTest
          * @description Receivers of a WeCom application test message; the application's defaults when omitted.
          */
@@ -931,6 +946,33 @@ export interface components {
             touser?: string | null;
             /** Toparty */
             toparty?: string | null;
+        };
+        /**
+         * AvailableFunction
+         * @description Seed 6.2: a function the task editor may call.
+         */
+        AvailableFunction: {
+            /** Function Name */
+            function_name: string;
+            /** Script Id */
+            script_id: string;
+            /** Description */
+            description: string;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            }[];
+            /** Return Schema */
+            return_schema: {
+                [key: string]: unknown;
+            };
+            /** Is Async */
+            is_async: boolean;
+            /** Tags */
+            tags: string[];
+            /** Is Running */
+            is_running: boolean;
+            stats: components["schemas"]["CallStats"];
         };
         /** Body_send_channel_test_api_notification_channels__channel_id__test_post */
         Body_send_channel_test_api_notification_channels__channel_id__test_post: {
@@ -956,14 +998,29 @@ export interface components {
             /**
              * Level
              * @default info
+             * @enum {string}
              */
-            level: string;
+            level: "debug" | "info" | "warning" | "warn" | "error" | "critical";
             /**
              * Repeat
              * @description Load-test aid: above 1, one pre-built frame is delivered that many times to this node's subscribers, bypassing the bus and storage.
              * @default 1
              */
             repeat: number;
+        };
+        /**
+         * CallStats
+         * @description Calls of a function and their outcome.
+         */
+        CallStats: {
+            /** Call Count */
+            call_count: number;
+            /** Success Count */
+            success_count: number;
+            /** Error Count */
+            error_count: number;
+            /** Average Execution Time Ms */
+            average_execution_time_ms: number;
         };
         /**
          * ChannelCreate
@@ -988,6 +1045,39 @@ export interface components {
              * @default true
              */
             is_enabled: boolean;
+            /**
+             * Tenant Id
+             * @description The owning tenant; only admins name one
+             */
+            tenant_id?: string | null;
+        };
+        /**
+         * ChannelOut
+         * @description A channel as the API shows it (URL token and signing secret masked).
+         */
+        ChannelOut: {
+            /** Id */
+            id: number;
+            /** Tenant Id */
+            tenant_id: string | null;
+            /** Channel Name */
+            channel_name: string;
+            /** Channel Type */
+            channel_type: string;
+            /** Webhook Url */
+            webhook_url: string;
+            /** Sign Secret */
+            sign_secret: string | null;
+            /** Has Sign Secret */
+            has_sign_secret: boolean;
+            /** Description */
+            description: string | null;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
         };
         /**
          * ChannelUpdate
@@ -1008,6 +1098,22 @@ export interface components {
             is_enabled?: boolean | null;
         };
         /**
+         * ConfigOut
+         * @description A tenant setting.
+         */
+        ConfigOut: {
+            /** Tenant Id */
+            tenant_id: string;
+            /** App Code */
+            app_code: string;
+            /** Key */
+            key: string;
+            /** Value */
+            value: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
          * ConfigSet
          * @description Body of `PUT /api/tenants/{tenant_id}/configs`: one setting, created or replaced.
          */
@@ -1020,6 +1126,548 @@ export interface components {
             value?: string | null;
         };
         /**
+         * ConnectionInfo
+         * @description One WebSocket connection (seed 4.4).
+         */
+        ConnectionInfo: {
+            /** Connection Id */
+            connection_id: string;
+            /** Client Id */
+            client_id: string;
+            /** Client Type */
+            client_type: string;
+            /** Connected At */
+            connected_at: string;
+            /** Subscribed Scripts */
+            subscribed_scripts: string[];
+            /** Pending */
+            pending: number;
+            /** Dropped */
+            dropped: number;
+        };
+        /**
+         * ConnectionsStatus
+         * @description Seed 4.4: this node's WebSocket connections.
+         */
+        ConnectionsStatus: {
+            /** Total Connections */
+            total_connections: number;
+            /** Total Script Subscriptions */
+            total_script_subscriptions: number;
+            /** Connections */
+            connections: components["schemas"]["ConnectionInfo"][];
+            /** Script Subscriptions */
+            script_subscriptions: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * DbTables
+         * @description Tables `db_query` may read, and those it never may.
+         */
+        DbTables: {
+            /** Exposed */
+            exposed: string[];
+            /** Never */
+            never: string[];
+        };
+        /**
+         * DeliveryOut
+         * @description One recorded delivery.
+         */
+        DeliveryOut: {
+            /** Id */
+            id: number;
+            /** Channel Id */
+            channel_id: number | null;
+            /** Wecom App Id */
+            wecom_app_id: number | null;
+            /** Target */
+            target: string;
+            /** Channel Type */
+            channel_type: string;
+            /** Msg Type */
+            msg_type: string;
+            /** Converted From */
+            converted_from: string | null;
+            /** Status */
+            status: string;
+            /** Attempts */
+            attempts: number;
+            /** Response */
+            response: string | null;
+            /** Trace Id */
+            trace_id: string | null;
+            /** Tenant Id */
+            tenant_id: string | null;
+            /** Created At */
+            created_at: string | null;
+        };
+        /**
+         * Descriptions
+         * @description A schedule in words, in both languages.
+         */
+        Descriptions: {
+            /** Zh */
+            zh: string;
+            /** En */
+            en: string;
+        };
+        /**
+         * Done
+         * @description A success envelope with a message and no data.
+         */
+        Done: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+        };
+        /** Envelope[ChannelOut] */
+        Envelope_ChannelOut_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["ChannelOut"] | null;
+        };
+        /** Envelope[ConfigOut] */
+        Envelope_ConfigOut_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["ConfigOut"] | null;
+        };
+        /** Envelope[ConnectionsStatus] */
+        Envelope_ConnectionsStatus_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["ConnectionsStatus"] | null;
+        };
+        /** Envelope[DbTables] */
+        Envelope_DbTables_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["DbTables"] | null;
+        };
+        /** Envelope[FileCreated] */
+        Envelope_FileCreated_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["FileCreated"] | null;
+        };
+        /** Envelope[FileDetail] */
+        Envelope_FileDetail_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["FileDetail"] | null;
+        };
+        /** Envelope[FileSaved] */
+        Envelope_FileSaved_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["FileSaved"] | null;
+        };
+        /** Envelope[FileUploaded] */
+        Envelope_FileUploaded_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["FileUploaded"] | null;
+        };
+        /** Envelope[Health] */
+        Envelope_Health_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["Health"] | null;
+        };
+        /** Envelope[LogLinesPage] */
+        Envelope_LogLinesPage_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["LogLinesPage"] | null;
+        };
+        /** Envelope[LogPage] */
+        Envelope_LogPage_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["LogPage"] | null;
+        };
+        /** Envelope[NextRuns] */
+        Envelope_NextRuns_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["NextRuns"] | null;
+        };
+        /** Envelope[Outcome] */
+        Envelope_Outcome_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["Outcome"] | null;
+        };
+        /** Envelope[Preview] */
+        Envelope_Preview_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["Preview"] | null;
+        };
+        /** Envelope[ProjectFiles] */
+        Envelope_ProjectFiles_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["ProjectFiles"] | null;
+        };
+        /** Envelope[ProjectOut] */
+        Envelope_ProjectOut_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["ProjectOut"] | null;
+        };
+        /** Envelope[RegistryStatus] */
+        Envelope_RegistryStatus_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["RegistryStatus"] | null;
+        };
+        /** Envelope[Renders] */
+        Envelope_Renders_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["Renders"] | null;
+        };
+        /** Envelope[RunQueued] */
+        Envelope_RunQueued_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["RunQueued"] | null;
+        };
+        /** Envelope[ScriptTrial] */
+        Envelope_ScriptTrial_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["ScriptTrial"] | null;
+        };
+        /** Envelope[SearchResult] */
+        Envelope_SearchResult_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["SearchResult"] | null;
+        };
+        /** Envelope[SecretOut] */
+        Envelope_SecretOut_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["SecretOut"] | null;
+        };
+        /** Envelope[SyntaxAnswer] */
+        Envelope_SyntaxAnswer_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["SyntaxAnswer"] | null;
+        };
+        /** Envelope[TaskOut] */
+        Envelope_TaskOut_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["TaskOut"] | null;
+        };
+        /** Envelope[TaskPage] */
+        Envelope_TaskPage_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["TaskPage"] | null;
+        };
+        /** Envelope[TenantOut] */
+        Envelope_TenantOut_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["TenantOut"] | null;
+        };
+        /** Envelope[VersionDetail] */
+        Envelope_VersionDetail_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["VersionDetail"] | null;
+        };
+        /** Envelope[VersionList] */
+        Envelope_VersionList_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["VersionList"] | null;
+        };
+        /** Envelope[WecomAppOut] */
+        Envelope_WecomAppOut_: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            data?: components["schemas"]["WecomAppOut"] | null;
+        };
+        /** Envelope[dict[str, Any]] */
+        Envelope_dict_str__Any__: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            /** Data */
+            data?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** Envelope[list[AvailableFunction]] */
+        Envelope_list_AvailableFunction__: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            /** Data */
+            data?: components["schemas"]["AvailableFunction"][] | null;
+        };
+        /** Envelope[list[ChannelOut]] */
+        Envelope_list_ChannelOut__: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            /** Data */
+            data?: components["schemas"]["ChannelOut"][] | null;
+        };
+        /** Envelope[list[ConfigOut]] */
+        Envelope_list_ConfigOut__: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            /** Data */
+            data?: components["schemas"]["ConfigOut"][] | null;
+        };
+        /** Envelope[list[DeliveryOut]] */
+        Envelope_list_DeliveryOut__: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            /** Data */
+            data?: components["schemas"]["DeliveryOut"][] | null;
+        };
+        /** Envelope[list[ProjectOut]] */
+        Envelope_list_ProjectOut__: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            /** Data */
+            data?: components["schemas"]["ProjectOut"][] | null;
+        };
+        /** Envelope[list[RunningScript]] */
+        Envelope_list_RunningScript__: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            /** Data */
+            data?: components["schemas"]["RunningScript"][] | null;
+        };
+        /** Envelope[list[SecretOut]] */
+        Envelope_list_SecretOut__: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            /** Data */
+            data?: components["schemas"]["SecretOut"][] | null;
+        };
+        /** Envelope[list[TenantOut]] */
+        Envelope_list_TenantOut__: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            /** Data */
+            data?: components["schemas"]["TenantOut"][] | null;
+        };
+        /** Envelope[list[WecomAppOut]] */
+        Envelope_list_WecomAppOut__: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message?: string | null;
+            /** Data */
+            data?: components["schemas"]["WecomAppOut"][] | null;
+        };
+        /**
          * ExecuteRequest
          * @description Body of `POST /api/script/scripts/execute-function`.
          */
@@ -1030,6 +1678,31 @@ export interface components {
             function_name: string;
             /** Function Args */
             function_args?: unknown;
+        };
+        /**
+         * Failure
+         * @description The seed's failure envelope.
+         */
+        Failure: {
+            /**
+             * Success
+             * @constant
+             */
+            success: false;
+            /** Error */
+            error: string;
+            /** Detail */
+            detail?: components["schemas"]["FieldError"][] | null;
+        };
+        /**
+         * FieldError
+         * @description One invalid field: its path (`notify_channels[0]`) and what is wrong, in the caller's language.
+         */
+        FieldError: {
+            /** Field */
+            field: string;
+            /** Message */
+            message: string;
         };
         /**
          * FileCreate
@@ -1056,6 +1729,146 @@ export interface components {
             created_by?: string | null;
         };
         /**
+         * FileCreated
+         * @description A new file with its content (seed 2.1).
+         */
+        FileCreated: {
+            /** Id */
+            id: number;
+            /** Project Id */
+            project_id: number;
+            /** File Name */
+            file_name: string;
+            /** File Path */
+            file_path: string;
+            /** File Type */
+            file_type: string;
+            /** Size */
+            size: number;
+            /** Has Boot Function */
+            has_boot_function: boolean;
+            /** Status */
+            status: string;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+            /** Content */
+            content: string;
+            /** Created By */
+            created_by: string | null;
+        };
+        /**
+         * FileDetail
+         * @description A file's metadata next to its content (seed 2.2).
+         */
+        FileDetail: {
+            file: components["schemas"]["FileMeta"];
+            /** Content */
+            content: string;
+        };
+        /**
+         * FileFound
+         * @description A search hit (seed 2.5).
+         */
+        FileFound: {
+            /** Id */
+            id: number;
+            /** File Name */
+            file_name: string;
+            /** File Path */
+            file_path: string;
+            /** Project Name */
+            project_name: string;
+            /** File Type */
+            file_type: string;
+            /** Has Boot Function */
+            has_boot_function: boolean;
+            /** Created At */
+            created_at: string | null;
+        };
+        /**
+         * FileListed
+         * @description A file in a project's listing; `content` only when asked for (seed 1.3).
+         */
+        FileListed: {
+            /** Id */
+            id: number;
+            /** File Name */
+            file_name: string;
+            /** File Path */
+            file_path: string;
+            /** File Type */
+            file_type: string;
+            /** Size */
+            size: number;
+            /** Has Boot Function */
+            has_boot_function: boolean;
+            /** Status */
+            status: string;
+            /** Created At */
+            created_at: string | null;
+            /** Content */
+            content?: string | null;
+        };
+        /**
+         * FileMeta
+         * @description A file's metadata (seed 2.2).
+         */
+        FileMeta: {
+            /** Id */
+            id: number;
+            /** Project Id */
+            project_id: number;
+            /** File Name */
+            file_name: string;
+            /** File Path */
+            file_path: string;
+            /** File Type */
+            file_type: string;
+            /** Size */
+            size: number;
+            /** Has Boot Function */
+            has_boot_function: boolean;
+            /** Status */
+            status: string;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * FileSaved
+         * @description The answer to an update or restore (seed 2.3).
+         */
+        FileSaved: {
+            file: components["schemas"]["FileState"];
+            /** Backup Path */
+            backup_path: string | null;
+        };
+        /**
+         * FileState
+         * @description A file after a save or restore.
+         */
+        FileState: {
+            /** Id */
+            id: number;
+            /** Project Id */
+            project_id: number;
+            /** File Name */
+            file_name: string;
+            /** File Path */
+            file_path: string;
+            /** Content */
+            content: string;
+            /** Size */
+            size: number;
+            /** Has Boot Function */
+            has_boot_function: boolean;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
          * FileUpdate
          * @description Body of `PUT /api/script/files/{id}`.
          */
@@ -1065,10 +1878,217 @@ export interface components {
             /** Updated By */
             updated_by?: string | null;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+        /**
+         * FileUploaded
+         * @description The answer to an upload (seed 2.7).
+         */
+        FileUploaded: {
+            /** Id */
+            id: number;
+            /** File Name */
+            file_name: string;
+            /** File Path */
+            file_path: string;
+            /** Size */
+            size: number;
+            /** Has Boot Function */
+            has_boot_function: boolean;
+            /** Created At */
+            created_at: string | null;
+        };
+        /**
+         * FunctionAnswer
+         * @description Seed 3.4: what the function returned and how long it took (failures add `execution_time_ms`).
+         */
+        FunctionAnswer: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Result */
+            result?: unknown;
+            /** Execution Time Ms */
+            execution_time_ms: number;
+        };
+        /**
+         * FunctionInfo
+         * @description A registered function in the registry.
+         */
+        FunctionInfo: {
+            /** Call Count */
+            call_count: number;
+            /** Success Count */
+            success_count: number;
+            /** Error Count */
+            error_count: number;
+            /** Average Execution Time Ms */
+            average_execution_time_ms: number;
+            /** Script Id */
+            script_id: string;
+            /** Tenant Id */
+            tenant_id: string | null;
+            /** Description */
+            description: string;
+            /** Is Async */
+            is_async: boolean;
+        };
+        /**
+         * Health
+         * @description What `/api/health` reports.
+         */
+        Health: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+            /** Version */
+            version: string;
+            /** Database */
+            database: string;
+            /** Sandbox */
+            sandbox: {
+                [key: string]: unknown;
+            } | null;
+            /** Run Slots */
+            run_slots: {
+                [key: string]: number;
+            } | null;
+            /** Service Sandbox */
+            service_sandbox: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * ListenerInfo
+         * @description An event listener in the registry.
+         */
+        ListenerInfo: {
+            /** Script Id */
+            script_id: string;
+            /** Priority */
+            priority: number;
+            /** Registered At */
+            registered_at: string;
+        };
+        /**
+         * LogLinesPage
+         * @description A page of a script's stored lines; `next_cursor` fetches the next one.
+         */
+        LogLinesPage: {
+            /** Script Id */
+            script_id: string;
+            /** Logs */
+            logs: components["schemas"]["StoredLine"][];
+            /** Next Cursor */
+            next_cursor: number | null;
+        };
+        /**
+         * LogOut
+         * @description A run log row (seed 004 `platform_task_logs`) with its trigger and due time.
+         */
+        LogOut: {
+            /** Id */
+            id: number;
+            /** Task Id */
+            task_id: number;
+            /** Tenant Id */
+            tenant_id: string | null;
+            /** Trace Id */
+            trace_id: string | null;
+            /** Status */
+            status: string;
+            /** Trigger */
+            trigger: string;
+            /** Scheduled At */
+            scheduled_at: string | null;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Duration Ms */
+            duration_ms: number | null;
+            /** Output */
+            output: string | null;
+            /** Error */
+            error: string | null;
+            /** Retry Count */
+            retry_count: number;
+            /** Created At */
+            created_at: string | null;
+        };
+        /**
+         * LogPage
+         * @description One page of run logs.
+         */
+        LogPage: {
+            /** Items */
+            items: components["schemas"]["LogOut"][];
+            /** Total */
+            total: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+        };
+        /**
+         * NextRuns
+         * @description A task's next fire times (UTC, the API's time format) and its timezone.
+         */
+        NextRuns: {
+            /** Task Id */
+            task_id: number;
+            /** Timezone */
+            timezone: string;
+            /** Is Enabled */
+            is_enabled: boolean;
+            descriptions: components["schemas"]["Descriptions"];
+            /** Next Runs */
+            next_runs: string[];
+        };
+        /**
+         * Outcome
+         * @description What a test message did.
+         */
+        Outcome: {
+            /** Target */
+            target: string;
+            /** Channel Type */
+            channel_type: string;
+            /** Ok */
+            ok: boolean;
+            /** Message */
+            message: string;
+            /** Converted From */
+            converted_from: string | null;
+        };
+        /**
+         * Preview
+         * @description An unsaved schedule's next fire times (UTC) and description.
+         */
+        Preview: {
+            /** Schedule Type */
+            schedule_type: string;
+            /** Timezone */
+            timezone: string;
+            /** Description */
+            description: string;
+            descriptions: components["schemas"]["Descriptions"];
+            /** Next Runs */
+            next_runs: string[];
+        };
+        /**
+         * ProjectBrief
+         * @description The project header of a file listing.
+         */
+        ProjectBrief: {
+            /** Id */
+            id: number;
+            /** Project Name */
+            project_name: string;
+            /** Project Path */
+            project_path: string;
         };
         /**
          * ProjectCreate
@@ -1081,6 +2101,42 @@ export interface components {
             description?: string | null;
             /** Created By */
             created_by?: string | null;
+            /**
+             * Tenant Id
+             * @description The owning tenant; only admins name one
+             */
+            tenant_id?: string | null;
+        };
+        /**
+         * ProjectFiles
+         * @description A project with its files.
+         */
+        ProjectFiles: {
+            project: components["schemas"]["ProjectBrief"];
+            /** Files */
+            files: components["schemas"]["FileListed"][];
+        };
+        /**
+         * ProjectOut
+         * @description A project (seed 1.1, 1.2).
+         */
+        ProjectOut: {
+            /** Id */
+            id: number;
+            /** Project Name */
+            project_name: string;
+            /** Project Path */
+            project_path: string;
+            /** Description */
+            description: string | null;
+            /** Status */
+            status: string;
+            /** Created By */
+            created_by: string | null;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
         };
         /**
          * ProjectUpdate
@@ -1095,6 +2151,76 @@ export interface components {
             status?: ("active" | "archived") | null;
         };
         /**
+         * Registrations
+         * @description How many things a script registered, in the seed's words.
+         */
+        Registrations: {
+            /** Apis */
+            apis: number;
+            /** Functions */
+            functions: number;
+            /** Events */
+            events: number;
+            /** Timers */
+            timers: number;
+        };
+        /**
+         * RegistryStatus
+         * @description Seed 3.5.
+         */
+        RegistryStatus: {
+            /** Api Routes */
+            api_routes: {
+                [key: string]: components["schemas"]["RouteInfo"];
+            };
+            /** Registered Functions */
+            registered_functions: {
+                [key: string]: components["schemas"]["FunctionInfo"];
+            };
+            /** Event Listeners */
+            event_listeners: {
+                [key: string]: components["schemas"]["ListenerInfo"][];
+            };
+            /** Timers */
+            timers: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** Active Scripts */
+            active_scripts: {
+                [key: string]: components["schemas"]["ActiveScript"];
+            };
+        };
+        /**
+         * Render
+         * @description What one kind of channel receives: its msgtype, the format it was converted from, the payload.
+         */
+        Render: {
+            /** Msg Type */
+            msg_type: string;
+            /** Converted From */
+            converted_from: string | null;
+            /** Payload */
+            payload?: {
+                [key: string]: unknown;
+            } | null;
+            /** Title */
+            title?: string | null;
+            /** Body */
+            body?: string | null;
+        };
+        /**
+         * Renders
+         * @description A `result` as each kind of channel receives it.
+         */
+        Renders: {
+            dingtalk_bot: components["schemas"]["Render"];
+            wecom_bot: components["schemas"]["Render"];
+            wecom_app: components["schemas"]["Render"];
+            apprise: components["schemas"]["Render"];
+        };
+        /**
          * ResultCheck
          * @description A `result` dict to check without sending.
          */
@@ -1105,6 +2231,26 @@ export interface components {
             };
         };
         /**
+         * RouteInfo
+         * @description A custom route in the registry.
+         */
+        RouteInfo: {
+            /** Path */
+            path: string;
+            /** Method */
+            method: string;
+            /** Script Id */
+            script_id: string;
+            /** Description */
+            description: string;
+            /** Call Count */
+            call_count: number;
+            /** Average Response Time Ms */
+            average_response_time_ms: number;
+            /** Registered At */
+            registered_at: string;
+        };
+        /**
          * RunNowBody
          * @description Optional body of `POST /{id}/run`: parameters overriding the task's `input_params` for this run.
          */
@@ -1113,6 +2259,49 @@ export interface components {
             params?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /**
+         * RunQueued
+         * @description A queued run-now.
+         */
+        RunQueued: {
+            /** Task Id */
+            task_id: number;
+            /** Log Id */
+            log_id: number;
+            /** Trace Id */
+            trace_id: string;
+        };
+        /**
+         * RunningScript
+         * @description Seed 3.3: one service of this node.
+         */
+        RunningScript: {
+            /** Script Id */
+            script_id: string;
+            /** Script Path */
+            script_path: string;
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Message */
+            message: string;
+            /** Pid */
+            pid: number | null;
+            /** Restart Policy */
+            restart_policy: string;
+            /** Sandbox */
+            sandbox: string;
+            /** Sandbox Layers */
+            sandbox_layers: {
+                [key: string]: string;
+            };
+            /** Network */
+            network: string;
+            /** Restarts */
+            restarts: number;
+            registrations: components["schemas"]["Registrations"];
         };
         /**
          * SchedulePreview
@@ -1140,6 +2329,44 @@ export interface components {
             count: number;
         };
         /**
+         * ScriptTrial
+         * @description What a test run did: output, error with its line, duration, result and what channels get.
+         */
+        ScriptTrial: {
+            /** Success */
+            success: boolean;
+            /** Output */
+            output: string;
+            /** Error */
+            error: string | null;
+            /** Line */
+            line: number | null;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Trace Id */
+            trace_id: string;
+            /** Result */
+            result?: unknown;
+            /** Sandbox */
+            sandbox?: unknown;
+            /** Messages */
+            messages: {
+                [key: string]: unknown;
+            } | null;
+            /** Deliveries */
+            deliveries: components["schemas"]["TrialDelivery"][];
+        };
+        /**
+         * SearchResult
+         * @description Search hits and their count.
+         */
+        SearchResult: {
+            /** Files */
+            files: components["schemas"]["FileFound"][];
+            /** Count */
+            count: number;
+        };
+        /**
          * SecretCreate
          * @description Body of `POST /api/scheduled-tasks/secrets`.
          */
@@ -1150,8 +2377,39 @@ export interface components {
             value: string;
             /** Description */
             description?: string | null;
-            /** Tenant Id */
+            /**
+             * Tenant Id
+             * @description The owning tenant; only admins name one
+             */
             tenant_id?: string | null;
+            /**
+             * Shared
+             * @description A global secret only: tenants' tasks may read it too (admins only).
+             * @default false
+             */
+            shared: boolean;
+        };
+        /**
+         * SecretOut
+         * @description A secret without its value (values are write-only).
+         */
+        SecretOut: {
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Tenant Id */
+            tenant_id: string | null;
+            /** Description */
+            description: string | null;
+            /** Shared */
+            shared: boolean;
+            /** Has Value */
+            has_value: boolean;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
         };
         /**
          * SecretUpdate
@@ -1162,6 +2420,8 @@ export interface components {
             value?: string | null;
             /** Description */
             description?: string | null;
+            /** Shared */
+            shared?: boolean | null;
         };
         /**
          * SignIn
@@ -1170,6 +2430,22 @@ export interface components {
         SignIn: {
             /** Token */
             token: string;
+        };
+        /**
+         * StartAnswer
+         * @description Seed 3.1: the new script id and what it registered (top level, as the seed shows it).
+         */
+        StartAnswer: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message: string;
+            /** Script Id */
+            script_id: string;
+            registrations: components["schemas"]["Registrations"];
         };
         /**
          * StartRequest
@@ -1188,6 +2464,56 @@ export interface components {
              * @enum {string}
              */
             restart_policy: "never" | "on-failure";
+        };
+        /**
+         * StopAnswer
+         * @description Seed 3.2: what was removed.
+         */
+        StopAnswer: {
+            /**
+             * Success
+             * @constant
+             */
+            success: true;
+            /** Message */
+            message: string;
+            registrations: components["schemas"]["Registrations"];
+        };
+        /**
+         * StoredLine
+         * @description A stored log line.
+         */
+        StoredLine: {
+            /** Seq */
+            seq: number;
+            /** Timestamp */
+            timestamp: string;
+            /** Level */
+            level: string;
+            /** Source */
+            source: string;
+            /** Message */
+            message: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * SyntaxAnswer
+         * @description Seed 2.6: `valid` and `message`, or `valid`, `error`, `line` and `offset`.
+         */
+        SyntaxAnswer: {
+            /** Valid */
+            valid: boolean;
+            /** Message */
+            message?: string | null;
+            /** Error */
+            error?: string | null;
+            /** Line */
+            line?: number | null;
+            /** Offset */
+            offset?: number | null;
         };
         /**
          * SyntaxCheck
@@ -1271,8 +2597,89 @@ export interface components {
              * @default 300
              */
             timeout_seconds: number;
-            /** Tenant Id */
+            /**
+             * Tenant Id
+             * @description The owning tenant; only admins name one
+             */
             tenant_id?: string | null;
+        };
+        /**
+         * TaskOut
+         * @description A task: every seed column and the engine's visible fields.
+         */
+        TaskOut: {
+            /** Id */
+            id: number;
+            /** Tenant Id */
+            tenant_id: string | null;
+            /** Task Name */
+            task_name: string;
+            /** Task Desc */
+            task_desc: string | null;
+            /** Schedule Type */
+            schedule_type: string;
+            /** Time Points */
+            time_points: string[] | null;
+            /** Cron Expression */
+            cron_expression: string | null;
+            /** Timezone */
+            timezone: string;
+            /** Execution Type */
+            execution_type: string;
+            /** Webhook Url */
+            webhook_url: string | null;
+            /** Script Content */
+            script_content: string | null;
+            /** Script Deps */
+            script_deps: string | null;
+            /** Input Params */
+            input_params: {
+                [key: string]: unknown;
+            } | null;
+            /** Retry Count */
+            retry_count: number;
+            /** Retry Interval */
+            retry_interval: number;
+            /** Alert On Failure */
+            alert_on_failure: boolean;
+            /** Alert Webhook */
+            alert_webhook: string | null;
+            /** Notify Channels */
+            notify_channels: number[] | null;
+            /** Notify Wecom App Id */
+            notify_wecom_app_id: number | null;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Overlap Policy */
+            overlap_policy: string;
+            /** Timeout Seconds */
+            timeout_seconds: number;
+            /** Next Run At */
+            next_run_at: string | null;
+            /** Last Run At */
+            last_run_at: string | null;
+            /** Last Run Status */
+            last_run_status: string | null;
+            /** Last Run Message */
+            last_run_message: string | null;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * TaskPage
+         * @description One page of tasks.
+         */
+        TaskPage: {
+            /** Items */
+            items: components["schemas"]["TaskOut"][];
+            /** Total */
+            total: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
         };
         /**
          * TaskUpdate
@@ -1340,6 +2747,24 @@ export interface components {
             is_enabled: boolean;
         };
         /**
+         * TenantOut
+         * @description A tenant.
+         */
+        TenantOut: {
+            /** Tenant Id */
+            tenant_id: string;
+            /** Tenant Name */
+            tenant_name: string;
+            /** Description */
+            description: string | null;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
          * TenantUpdate
          * @description Body of `PUT /api/tenants/{tenant_id}`.
          */
@@ -1364,7 +2789,10 @@ export interface components {
             } | null;
             /** Script Deps */
             script_deps?: string | null;
-            /** Tenant Id */
+            /**
+             * Tenant Id
+             * @description Run as this tenant; only admins name one
+             */
             tenant_id?: string | null;
             /**
              * Timeout Seconds
@@ -1389,18 +2817,65 @@ export interface components {
             /** Is Enabled */
             is_enabled?: boolean | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
+        /**
+         * TrialDelivery
+         * @description One delivery of a test run's result.
+         */
+        TrialDelivery: {
+            /** Target */
+            target: string;
+            /** Channel Type */
+            channel_type: string;
+            /** Ok */
+            ok: boolean;
             /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
+            message: string;
+        };
+        /**
+         * VersionDetail
+         * @description One version of a file with its content.
+         */
+        VersionDetail: {
+            /** Version */
+            version: number;
+            /** Size */
+            size: number;
+            /** Created By */
+            created_by: string | null;
+            /** Created At */
+            created_at: string | null;
+            /** Content */
+            content?: string | null;
+            /** File Id */
+            file_id: number;
+        };
+        /**
+         * VersionList
+         * @description A file's kept versions, newest first.
+         */
+        VersionList: {
+            /** File Id */
+            file_id: number;
+            /** Current Version */
+            current_version: number;
+            /** Versions */
+            versions: components["schemas"]["VersionOut"][];
+        };
+        /**
+         * VersionOut
+         * @description One kept version; `content` only for a single version.
+         */
+        VersionOut: {
+            /** Version */
+            version: number;
+            /** Size */
+            size: number;
+            /** Created By */
+            created_by: string | null;
+            /** Created At */
+            created_at: string | null;
+            /** Content */
+            content?: string | null;
         };
         /**
          * WecomAppCreate
@@ -1431,6 +2906,43 @@ export interface components {
              * @default true
              */
             is_enabled: boolean;
+            /**
+             * Tenant Id
+             * @description The owning tenant; only admins name one
+             */
+            tenant_id?: string | null;
+        };
+        /**
+         * WecomAppOut
+         * @description A WeCom application as the API shows it (secret masked).
+         */
+        WecomAppOut: {
+            /** Id */
+            id: number;
+            /** Tenant Id */
+            tenant_id: string | null;
+            /** App Name */
+            app_name: string;
+            /** Corp Id */
+            corp_id: string;
+            /** Agent Id */
+            agent_id: number;
+            /** Secret */
+            secret: string;
+            /** Default Touser */
+            default_touser: string | null;
+            /** Default Toparty */
+            default_toparty: string | null;
+            /** Api Base */
+            api_base: string;
+            /** Description */
+            description: string | null;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
         };
         /**
          * WecomAppUpdate
@@ -1480,9 +2992,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_Health_"];
+                };
+            };
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1533,15 +3070,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
         };
     };
     sign_out_api_auth_session_delete: {
@@ -1583,18 +3111,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_list_ProjectOut__"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1618,18 +3162,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_ProjectOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1651,18 +3220,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_ProjectOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1688,18 +3282,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_ProjectOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1721,18 +3349,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_ProjectOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1756,18 +3409,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_ProjectFiles_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1792,18 +3470,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_SearchResult_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1827,18 +3521,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_FileCreated_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1860,18 +3588,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_FileDetail_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1897,18 +3650,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_FileSaved_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1930,18 +3717,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Done"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1963,18 +3784,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_VersionList_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -1997,18 +3843,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_VersionDetail_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2031,18 +3902,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_FileSaved_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2066,18 +3971,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_SyntaxAnswer_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2101,18 +4022,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_FileUploaded_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2132,9 +4087,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_ConnectionsStatus_"];
+                };
+            };
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2158,18 +4138,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Done"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2199,18 +4195,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_LogLinesPage_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2226,22 +4238,40 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description One line per log line */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/plain": unknown;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2257,7 +4287,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The test page */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2266,13 +4296,31 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2292,9 +4340,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_list_SecretOut__"];
+                };
+            };
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2318,18 +4391,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_SecretOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2355,18 +4453,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_SecretOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2388,18 +4511,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Done"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2419,9 +4567,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_dict_str__Any__"];
+                };
+            };
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2445,18 +4618,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_ScriptTrial_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description A needed service is not running, or the system is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2476,9 +4683,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_DbTables_"];
+                };
+            };
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2502,18 +4743,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_Preview_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2541,18 +4798,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_TaskPage_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2576,18 +4849,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_TaskOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2609,18 +4898,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_TaskOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2646,18 +4960,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_TaskOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2679,18 +5018,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Done"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2716,18 +5080,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_TaskOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2753,18 +5142,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_RunQueued_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2790,18 +5204,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_LogPage_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2825,18 +5264,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_NextRuns_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2861,15 +5325,6 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2897,15 +5352,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
         };
     };
     list_tenants_api_tenants_get: {
@@ -2923,9 +5369,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_list_TenantOut__"];
+                };
+            };
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2949,18 +5429,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_TenantOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -2982,18 +5496,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_TenantOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3019,18 +5567,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_TenantOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3052,18 +5634,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Done"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3085,18 +5701,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_list_ConfigOut__"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3122,18 +5772,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_ConfigOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3157,18 +5841,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Done"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3188,9 +5906,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_list_WecomAppOut__"];
+                };
+            };
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3214,18 +5957,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_WecomAppOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3251,18 +6010,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_WecomAppOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3284,18 +6068,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Done"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3321,18 +6130,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_Outcome_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3356,18 +6190,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_list_DeliveryOut__"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3391,18 +6241,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_Renders_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3422,9 +6288,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_list_ChannelOut__"];
+                };
+            };
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3448,18 +6339,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_ChannelOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3485,18 +6401,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_ChannelOut_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3518,18 +6468,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Done"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3555,18 +6530,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_Outcome_"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3590,18 +6590,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StartAnswer"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The token may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Conflict with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description A needed service is not running, or the system is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3623,18 +6675,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StopAnswer"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3654,9 +6731,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_list_RunningScript__"];
+                };
+            };
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3674,22 +6776,58 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The function's result */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FunctionAnswer"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description A needed service is not running, or the system is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3709,9 +6847,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_RegistryStatus_"];
+                };
+            };
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3755,18 +6918,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Envelope_list_AvailableFunction__"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3782,7 +6961,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Whatever the script's handler returns (JSON or text) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3791,13 +6970,58 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The path exists, but not for this method */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description A needed service is not running, or the system is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3813,7 +7037,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Whatever the script's handler returns (JSON or text) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3822,13 +7046,58 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The path exists, but not for this method */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description A needed service is not running, or the system is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3844,7 +7113,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Whatever the script's handler returns (JSON or text) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3853,13 +7122,58 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The path exists, but not for this method */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description A needed service is not running, or the system is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3875,7 +7189,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Whatever the script's handler returns (JSON or text) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3884,13 +7198,58 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The path exists, but not for this method */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description A needed service is not running, or the system is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };
@@ -3906,7 +7265,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Whatever the script's handler returns (JSON or text) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3915,13 +7274,58 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Bad input (also every validation error), with `detail` naming the fields */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description No such resource (or it belongs to another tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description The path exists, but not for this method */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description Internal error (or the script's handler failed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            /** @description A needed service is not running, or the system is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
                 };
             };
         };

@@ -40,6 +40,13 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
 
+class ResponseBody(BaseModel):
+    """The base of every answer model: a field a handler returns that its model does not name is an
+    error (the request fails loudly in tests and fuzzing), never silently left out of the answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 def _calendar_time(value: datetime) -> datetime:
     try:
         year = (value if value.tzinfo is None else value.astimezone(UTC)).year

@@ -14,10 +14,10 @@ from urllib.parse import quote
 import orjson
 from fastapi import APIRouter, Query, Request, WebSocket
 from fastapi.responses import HTMLResponse, StreamingResponse
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BeforeValidator, Field
 
 from vwed.auth.service import Principal
-from vwed.db.base import Moment, RequestBody, SeqNumber
+from vwed.db.base import Moment, RequestBody, ResponseBody, SeqNumber
 from vwed.errors import FieldProblem, Forbidden, InvalidFields, NotFound, Unauthorized
 from vwed.i18n import Lang, negotiate, translate
 from vwed.logs.hub import Connection, LogHub
@@ -40,7 +40,7 @@ LevelName = Annotated[
 ScriptId = Annotated[str, Field(min_length=1, max_length=160)]
 
 
-class ConnectionInfo(BaseModel):
+class ConnectionInfo(ResponseBody):
     """One WebSocket connection (seed 4.4)."""
 
     connection_id: str
@@ -52,7 +52,7 @@ class ConnectionInfo(BaseModel):
     dropped: int
 
 
-class ConnectionsStatus(BaseModel):
+class ConnectionsStatus(ResponseBody):
     """Seed 4.4: this node's WebSocket connections."""
 
     total_connections: int
@@ -61,7 +61,7 @@ class ConnectionsStatus(BaseModel):
     script_subscriptions: dict[str, int]
 
 
-class StoredLine(BaseModel):
+class StoredLine(ResponseBody):
     """A stored log line."""
 
     seq: int
@@ -72,7 +72,7 @@ class StoredLine(BaseModel):
     data: dict[str, Any] | None
 
 
-class LogLinesPage(BaseModel):
+class LogLinesPage(ResponseBody):
     """A page of a script's stored lines; `next_cursor` fetches the next one."""
 
     script_id: str

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from vwed.db.base import RequestBody, RowId, TenantRef, iso
+from vwed.db.base import RequestBody, ResponseBody, RowId, TenantRef, iso
 from vwed.notify.models import NotifyChannel, NotifyDelivery, WecomApp
 
 ChannelKind = Literal["dingtalk_bot", "wecom_bot", "apprise"]
@@ -136,7 +136,7 @@ def delivery_out(row: NotifyDelivery) -> dict[str, Any]:
 # -- answers --------------------------------------------------------------------------------------
 
 
-class ChannelOut(BaseModel):
+class ChannelOut(ResponseBody):
     """A channel as the API shows it (URL token and signing secret masked)."""
 
     id: int
@@ -152,7 +152,7 @@ class ChannelOut(BaseModel):
     updated_at: str | None
 
 
-class WecomAppOut(BaseModel):
+class WecomAppOut(ResponseBody):
     """A WeCom application as the API shows it (secret masked)."""
 
     id: int
@@ -170,7 +170,7 @@ class WecomAppOut(BaseModel):
     updated_at: str | None
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(ResponseBody):
     """One recorded delivery."""
 
     id: int
@@ -188,7 +188,7 @@ class DeliveryOut(BaseModel):
     created_at: str | None
 
 
-class Outcome(BaseModel):
+class Outcome(ResponseBody):
     """What a test message did."""
 
     target: str
@@ -198,7 +198,7 @@ class Outcome(BaseModel):
     converted_from: str | None
 
 
-class Render(BaseModel):
+class Render(ResponseBody):
     """What one kind of channel receives: its msgtype, the format it was converted from, the payload."""
 
     msg_type: str
@@ -208,7 +208,7 @@ class Render(BaseModel):
     body: str | None = None
 
 
-class Renders(BaseModel):
+class Renders(ResponseBody):
     """A `result` as each kind of channel receives it."""
 
     dingtalk_bot: Render

@@ -9,10 +9,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from vwed.db.base import RequestBody, RowId, TenantRef, iso
+from vwed.db.base import RequestBody, ResponseBody, RowId, TenantRef, iso
 from vwed.projects.models import FileVersion, Project, ScriptFile
 
 ProjectStatus = Literal["active", "archived"]
@@ -237,7 +237,7 @@ def version_out(version: FileVersion, include_content: bool = False) -> dict[str
 # -- answers (OpenAPI types of the dicts above) ----------------------------------------------------
 
 
-class ProjectOut(BaseModel):
+class ProjectOut(ResponseBody):
     """A project (seed 1.1, 1.2)."""
 
     id: int
@@ -250,7 +250,7 @@ class ProjectOut(BaseModel):
     updated_at: str | None
 
 
-class ProjectBrief(BaseModel):
+class ProjectBrief(ResponseBody):
     """The project header of a file listing."""
 
     id: int
@@ -258,7 +258,7 @@ class ProjectBrief(BaseModel):
     project_path: str
 
 
-class FileListed(BaseModel):
+class FileListed(ResponseBody):
     """A file in a project's listing; `content` only when asked for (seed 1.3)."""
 
     id: int
@@ -272,14 +272,14 @@ class FileListed(BaseModel):
     content: str | None = None
 
 
-class ProjectFiles(BaseModel):
+class ProjectFiles(ResponseBody):
     """A project with its files."""
 
     project: ProjectBrief
     files: list[FileListed]
 
 
-class FileMeta(BaseModel):
+class FileMeta(ResponseBody):
     """A file's metadata (seed 2.2)."""
 
     id: int
@@ -301,14 +301,14 @@ class FileCreated(FileMeta):
     created_by: str | None
 
 
-class FileDetail(BaseModel):
+class FileDetail(ResponseBody):
     """A file's metadata next to its content (seed 2.2)."""
 
     file: FileMeta
     content: str
 
 
-class FileState(BaseModel):
+class FileState(ResponseBody):
     """A file after a save or restore."""
 
     id: int
@@ -321,14 +321,14 @@ class FileState(BaseModel):
     updated_at: str | None
 
 
-class FileSaved(BaseModel):
+class FileSaved(ResponseBody):
     """The answer to an update or restore (seed 2.3)."""
 
     file: FileState
     backup_path: str | None
 
 
-class FileFound(BaseModel):
+class FileFound(ResponseBody):
     """A search hit (seed 2.5)."""
 
     id: int
@@ -340,14 +340,14 @@ class FileFound(BaseModel):
     created_at: str | None
 
 
-class SearchResult(BaseModel):
+class SearchResult(ResponseBody):
     """Search hits and their count."""
 
     files: list[FileFound]
     count: int
 
 
-class FileUploaded(BaseModel):
+class FileUploaded(ResponseBody):
     """The answer to an upload (seed 2.7)."""
 
     id: int
@@ -358,7 +358,7 @@ class FileUploaded(BaseModel):
     created_at: str | None
 
 
-class VersionOut(BaseModel):
+class VersionOut(ResponseBody):
     """One kept version; `content` only for a single version."""
 
     version: int
@@ -368,7 +368,7 @@ class VersionOut(BaseModel):
     content: str | None = None
 
 
-class VersionList(BaseModel):
+class VersionList(ResponseBody):
     """A file's kept versions, newest first."""
 
     file_id: int
@@ -382,7 +382,7 @@ class VersionDetail(VersionOut):
     file_id: int
 
 
-class SyntaxAnswer(BaseModel):
+class SyntaxAnswer(ResponseBody):
     """Seed 2.6: `valid` and `message`, or `valid`, `error`, `line` and `offset`."""
 
     valid: bool

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from annotated_types import MaxLen
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from vwed.db.base import Moment, RequestBody, RowId, TenantRef, iso
+from vwed.db.base import Moment, RequestBody, ResponseBody, RowId, TenantRef, iso
 from vwed.scheduler.models import ScheduledTask, TaskLog
 from vwed.scheduler.schedule import parse_schedule
 
@@ -189,7 +189,7 @@ def log_out(log: TaskLog) -> dict[str, Any]:
 # -- answers (OpenAPI types of the dicts above and of the service's answers) ----------------------
 
 
-class TaskOut(BaseModel):
+class TaskOut(ResponseBody):
     """A task: every seed column and the engine's visible fields."""
 
     id: int
@@ -222,7 +222,7 @@ class TaskOut(BaseModel):
     updated_at: str | None
 
 
-class TaskPage(BaseModel):
+class TaskPage(ResponseBody):
     """One page of tasks."""
 
     items: list[TaskOut]
@@ -231,7 +231,7 @@ class TaskPage(BaseModel):
     page_size: int
 
 
-class LogOut(BaseModel):
+class LogOut(ResponseBody):
     """A run log row (seed 004 `platform_task_logs`) with its trigger and due time."""
 
     id: int
@@ -250,7 +250,7 @@ class LogOut(BaseModel):
     created_at: str | None
 
 
-class LogPage(BaseModel):
+class LogPage(ResponseBody):
     """One page of run logs."""
 
     items: list[LogOut]
@@ -259,7 +259,7 @@ class LogPage(BaseModel):
     page_size: int
 
 
-class RunQueued(BaseModel):
+class RunQueued(ResponseBody):
     """A queued run-now."""
 
     task_id: int
@@ -267,14 +267,14 @@ class RunQueued(BaseModel):
     trace_id: str
 
 
-class Descriptions(BaseModel):
+class Descriptions(ResponseBody):
     """A schedule in words, in both languages."""
 
     zh: str
     en: str
 
 
-class NextRuns(BaseModel):
+class NextRuns(ResponseBody):
     """A task's next fire times (UTC, the API's time format) and its timezone."""
 
     task_id: int
@@ -284,7 +284,7 @@ class NextRuns(BaseModel):
     next_runs: list[str]
 
 
-class Preview(BaseModel):
+class Preview(ResponseBody):
     """An unsaved schedule's next fire times (UTC) and description."""
 
     schedule_type: str
@@ -294,14 +294,14 @@ class Preview(BaseModel):
     next_runs: list[str]
 
 
-class DbTables(BaseModel):
+class DbTables(ResponseBody):
     """Tables `db_query` may read, and those it never may."""
 
     exposed: list[str]
     never: list[str]
 
 
-class TrialDelivery(BaseModel):
+class TrialDelivery(ResponseBody):
     """One delivery of a test run's result."""
 
     target: str
@@ -310,7 +310,7 @@ class TrialDelivery(BaseModel):
     message: str
 
 
-class ScriptTrial(BaseModel):
+class ScriptTrial(ResponseBody):
     """What a test run did: output, error with its line, duration, result and what channels get."""
 
     success: bool

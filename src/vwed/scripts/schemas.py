@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from vwed.db.base import RequestBody
+from vwed.db.base import RequestBody, ResponseBody
 
 RestartPolicy = Literal["never", "on-failure"]
 
@@ -34,7 +34,7 @@ class ExecuteRequest(_Input):
 # -- answers --------------------------------------------------------------------------------------
 
 
-class Registrations(BaseModel):
+class Registrations(ResponseBody):
     """How many things a script registered, in the seed's words."""
 
     apis: int
@@ -43,7 +43,7 @@ class Registrations(BaseModel):
     timers: int
 
 
-class StartAnswer(BaseModel):
+class StartAnswer(ResponseBody):
     """Seed 3.1: the new script id and what it registered (top level, as the seed shows it)."""
 
     success: Literal[True]
@@ -52,7 +52,7 @@ class StartAnswer(BaseModel):
     registrations: Registrations
 
 
-class StopAnswer(BaseModel):
+class StopAnswer(ResponseBody):
     """Seed 3.2: what was removed."""
 
     success: Literal[True]
@@ -60,7 +60,7 @@ class StopAnswer(BaseModel):
     registrations: Registrations
 
 
-class RunningScript(BaseModel):
+class RunningScript(ResponseBody):
     """Seed 3.3: one service of this node."""
 
     script_id: str
@@ -71,11 +71,13 @@ class RunningScript(BaseModel):
     pid: int | None
     restart_policy: str
     sandbox: str
+    sandbox_layers: dict[str, str]
+    network: str
     restarts: int
     registrations: Registrations
 
 
-class FunctionAnswer(BaseModel):
+class FunctionAnswer(ResponseBody):
     """Seed 3.4: what the function returned and how long it took (failures add `execution_time_ms`)."""
 
     success: Literal[True]
@@ -83,7 +85,7 @@ class FunctionAnswer(BaseModel):
     execution_time_ms: float
 
 
-class CallStats(BaseModel):
+class CallStats(ResponseBody):
     """Calls of a function and their outcome."""
 
     call_count: int
@@ -92,7 +94,7 @@ class CallStats(BaseModel):
     average_execution_time_ms: float
 
 
-class RouteInfo(BaseModel):
+class RouteInfo(ResponseBody):
     """A custom route in the registry."""
 
     path: str
@@ -108,11 +110,12 @@ class FunctionInfo(CallStats):
     """A registered function in the registry."""
 
     script_id: str
+    tenant_id: str | None
     description: str
     is_async: bool
 
 
-class ListenerInfo(BaseModel):
+class ListenerInfo(ResponseBody):
     """An event listener in the registry."""
 
     script_id: str
@@ -120,7 +123,7 @@ class ListenerInfo(BaseModel):
     registered_at: str
 
 
-class ActiveScript(BaseModel):
+class ActiveScript(ResponseBody):
     """A script in the registry status."""
 
     script_path: str
@@ -129,7 +132,7 @@ class ActiveScript(BaseModel):
     heartbeat: float | None
 
 
-class RegistryStatus(BaseModel):
+class RegistryStatus(ResponseBody):
     """Seed 3.5."""
 
     api_routes: dict[str, RouteInfo]
@@ -139,11 +142,12 @@ class RegistryStatus(BaseModel):
     active_scripts: dict[str, ActiveScript]
 
 
-class AvailableFunction(BaseModel):
+class AvailableFunction(ResponseBody):
     """Seed 6.2: a function the task editor may call."""
 
     function_name: str
     script_id: str
+    tenant_id: str | None
     description: str
     parameters: list[dict[str, Any]]
     return_schema: dict[str, Any]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from vwed.db.base import RequestBody, TenantRef, iso
+from vwed.db.base import RequestBody, ResponseBody, TenantRef, iso
 from vwed.secrets.models import Secret
 
 Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")]
@@ -46,13 +46,14 @@ def secret_out(secret: Secret) -> dict[str, Any]:
     }
 
 
-class SecretOut(BaseModel):
+class SecretOut(ResponseBody):
     """A secret without its value (values are write-only)."""
 
     id: int
     key: str
     tenant_id: str | None
     description: str | None
+    shared: bool
     has_value: bool
     created_at: str | None
     updated_at: str | None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from vwed.db.base import RequestBody, iso
+from vwed.db.base import RequestBody, ResponseBody, iso
 from vwed.tenants.models import Tenant, TenantConfig
 
 Code = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -60,7 +60,7 @@ def config_out(config: TenantConfig) -> dict[str, Any]:
     }
 
 
-class TenantOut(BaseModel):
+class TenantOut(ResponseBody):
     """A tenant."""
 
     tenant_id: str
@@ -71,7 +71,7 @@ class TenantOut(BaseModel):
     updated_at: str | None
 
 
-class ConfigOut(BaseModel):
+class ConfigOut(ResponseBody):
     """A tenant setting."""
 
     tenant_id: str

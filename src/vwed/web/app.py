@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from pydantic import BaseModel
 from sqlalchemy import text
 
 import vwed
@@ -17,6 +16,7 @@ from vwed.auth import api as auth_api
 from vwed.auth.service import bootstrap_admin
 from vwed.bus import Bus, MemoryBus
 from vwed.config import Settings
+from vwed.db.base import ResponseBody
 from vwed.db.engine import create_engine, session_factory, upgrade
 from vwed.logs import api as logs_api
 from vwed.logs.hub import LogHub
@@ -42,7 +42,7 @@ log = logging.getLogger("vwed")
 health = APIRouter(tags=["health"])
 
 
-class Health(BaseModel):
+class Health(ResponseBody):
     """What `/api/health` reports."""
 
     status: Literal["ok"]

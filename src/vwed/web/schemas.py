@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
+from vwed.db.base import ResponseBody
+
 T = TypeVar("T")
 
 # Every authenticated operation can answer these; routes add the others they send.
@@ -30,14 +32,14 @@ DESCRIPTIONS = {
 }
 
 
-class FieldError(BaseModel):
+class FieldError(ResponseBody):
     """One invalid field: its path (`notify_channels[0]`) and what is wrong, in the caller's language."""
 
     field: str
     message: str
 
 
-class Failure(BaseModel):
+class Failure(ResponseBody):
     """The seed's failure envelope."""
 
     success: Literal[False]
@@ -45,7 +47,7 @@ class Failure(BaseModel):
     detail: list[FieldError] | None = None
 
 
-class Envelope(BaseModel, Generic[T]):
+class Envelope(ResponseBody, Generic[T]):
     """The seed's success envelope around typed `data`."""
 
     success: Literal[True]
@@ -53,7 +55,7 @@ class Envelope(BaseModel, Generic[T]):
     data: T | None = None
 
 
-class Done(BaseModel):
+class Done(ResponseBody):
     """A success envelope with a message and no data."""
 
     success: Literal[True]
