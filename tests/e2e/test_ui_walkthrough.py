@@ -23,7 +23,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.browser import chromium
-from tests.e2e.ui_server import Watch, backend, require_built_ui
+from tests.e2e.ui_server import Backend, Watch, backend, require_built_ui
 from tests.fakes.dingtalk import FakeDingTalk
 from tests.hostile.server import ADMIN_TOKEN
 from tests.integration.seed_scripts import API_SERVICE_7_2
@@ -56,6 +56,32 @@ SCREENS = {
 }
 
 
+SAMPLE_TASKS = [
+    ("库存预警", "每小时检查库存,低于阈值时推送企微", "0 * * * *", "script", True),
+    ("Weekly report for the operations team in Hangzhou", "to the BI service", "30 9 * * 1", "webhook", True),
+    ("月度对账", "每月 1 日凌晨对账", "0 2 1 * *", "script", False),
+]
+
+
+def add_sample_tasks(server: Backend) -> None:
+    """A few more tasks (long names, a webhook, a disabled one) so the list screenshot shows a real list."""
+    with server.api() as api:
+        for name, desc, cron, kind, enabled in SAMPLE_TASKS:
+            body = {
+                "task_name": name,
+                "task_desc": desc,
+                "schedule_type": "cron",
+                "cron_expression": cron,
+                "execution_type": kind,
+                "is_enabled": enabled,
+            }
+            if kind == "webhook":
+                body["webhook_url"] = "http://127.0.0.1:9/hook"
+            else:
+                body["script_content"] = "result = {'content': 'ok'}"
+            api.post("/api/scheduled-tasks", json=body).raise_for_status()
+
+
 async def take_screenshots(page: Page, base: str, paths: dict[str, str | None], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for lang in ("zh-CN", "en"):
@@ -71,6 +97,10 @@ async def take_screenshots(page: Page, base: str, paths: dict[str, str | None], 
                 await page.wait_for_load_state("networkidle")
                 if name in ("projects", "task-edit"):
                     await page.wait_for_selector(".monaco-editor", timeout=20_000)
+                if name == "task-edit":
+                    await expect(page.locator("[data-test=schedule-preview] li")).to_have_count(5)
+                if name == "scheduled-tasks":
+                    await page.wait_for_selector(".el-table-v2__row .task-link")
                 await page.wait_for_timeout(400)
                 short = "zh" if lang == "zh-CN" else "en"
                 await page.screenshot(path=str(out / f"{name}-{short}-{theme}.png"))
@@ -230,6 +260,7 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
 
             screens = os.environ.get("VWED_SCREENSHOTS")
             if screens:
+                add_sample_tasks(server)
                 paths = dict(SCREENS, projects=projects_path, **{"task-edit": task_edit_path})
                 await take_screenshots(page, base, paths, Path(screens))
 

@@ -1,25 +1,16 @@
 // Ask before leaving a page with unsaved changes: another route (the router's guards) or the tab
 // itself (beforeunload).
-import { ElMessageBox } from 'element-plus'
 import { onBeforeUnmount, onMounted, type Ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { onBeforeRouteLeave, onBeforeRouteUpdate } from 'vue-router'
+import { confirmAction } from '@/utils/confirm'
 
 export function useUnsavedGuard(dirty: Readonly<Ref<boolean>>): void {
   const { t } = useI18n()
 
   async function mayLeave(): Promise<boolean> {
     if (!dirty.value) return true
-    try {
-      await ElMessageBox.confirm(t('editor.unsavedBody'), t('editor.unsavedTitle'), {
-        confirmButtonText: t('editor.discard'),
-        cancelButtonText: t('common.cancel'),
-        type: 'warning',
-      })
-      return true
-    } catch {
-      return false
-    }
+    return confirmAction({ body: t('editor.unsavedBody'), title: t('editor.unsavedTitle'), confirmText: t('editor.discard') })
   }
 
   function beforeUnload(event: BeforeUnloadEvent): void {
