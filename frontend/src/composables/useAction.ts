@@ -5,7 +5,8 @@ import { ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { ApiError } from '@/api/errors'
 
-type Translate = ReturnType<typeof useI18n>['t']
+/** What describeError needs of vue-i18n: the messages of the three failures that are not the API's. */
+type Translate = (key: 'errors.timeout' | 'errors.network' | 'errors.unavailable') => string
 export type ActionKey = string | number
 
 /** The message a person reads for a failure: distinct for timeout, network and server unavailable. */
