@@ -85,8 +85,8 @@ lock: $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements-dev.txt
 
 ## bench: every benchmark; each prints its figures next to a baseline measured in the same run
-BENCHES := custom_route execute_function ws_fanout scheduler task_runs notify_render
-bench: dev
+BENCHES := custom_route execute_function ws_fanout scheduler task_runs notify_render ui_log_panel
+bench: dev ui
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
