@@ -13,7 +13,8 @@ DEV_STAMP := $(VENV)/.dev-$(shell cat requirements-dev.txt pyproject.toml | sha1
 # The web UI: built from frontend/ with `npm ci` (the committed lock) into src/vwed/web/ui/, again only
 # when a source file changed since the last build (the stamp names a hash of every source file).
 UI_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html \
-	frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.app.json
+	frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.app.json \
+	frontend/env.d.ts frontend/scripts/bundle-sizes.mjs
 UI_STAMP := src/vwed/web/ui/.stamp-$(shell cat $(UI_SOURCES) 2>/dev/null | sha1sum | cut -c1-12)
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
@@ -84,8 +85,8 @@ lock: $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements-dev.txt
 
 ## bench: every benchmark; each prints its figures next to a baseline measured in the same run
-BENCHES := custom_route execute_function ws_fanout scheduler task_runs notify_render
-bench: dev
+BENCHES := custom_route execute_function ws_fanout scheduler task_runs notify_render ui_log_panel
+bench: dev ui
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 ## fuzz: schemathesis over every operation of a live `vwed serve` on loopback (bounded; see tests/fuzz/run.py)

@@ -31,6 +31,8 @@ export default defineConfig({
   build: {
     outDir,
     emptyOutDir: true,
+    // read (and then removed) by scripts/bundle-sizes.mjs
+    manifest: true,
     chunkSizeWarningLimit: 5000,
     rollupOptions: {
       output: {

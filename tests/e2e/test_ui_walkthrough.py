@@ -13,77 +13,21 @@ dark, for docs/ui/.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import ConsoleMessage, Page, Request, expect
+from playwright.async_api import Page, expect
 
 from tests.e2e.browser import chromium
+from tests.e2e.ui_server import Backend, Watch, backend, require_built_ui
 from tests.fakes.dingtalk import FakeDingTalk
-from tests.hostile.server import ADMIN_TOKEN, VWED, vwed_env
+from tests.hostile.server import ADMIN_TOKEN
 from tests.integration.seed_scripts import API_SERVICE_7_2
-from tests.servers import LocalServer, free_port
-
-UI_DIR = Path(__file__).parents[2] / "src" / "vwed" / "web" / "ui"
-START_SECONDS = 60.0
-
-
-class Backend:
-    """A `vwed serve` process that the test can stop and start again on the same port and data."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tmp_path / "server.log"
-        self.env = vwed_env(tmp_path / "data", {"VWED_EGRESS_ALLOW": "127.0.0.1"})
-        self.process: subprocess.Popen[str] | None = None
-
-    def start(self) -> None:
-        with self.log.open("a") as out:
-            self.process = subprocess.Popen(
-                [VWED, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError("the server did not come up:\n" + self.log.read_text())
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-@contextmanager
-def backend(tmp_path: Path) -> Iterator[Backend]:
-    server = Backend(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+from tests.servers import LocalServer
 
 
 @pytest.fixture
@@ -91,34 +35,6 @@ async def robot() -> AsyncIterator[tuple[FakeDingTalk, str]]:
     fake = FakeDingTalk()
     async with LocalServer(fake.app) as server:
         yield fake, fake.url(server.url)
-
-
-class Watch:
-    """Console errors and request hosts of a page; network errors are expected only during an outage."""
-
-    def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        self.hosts: set[str] = set()
-        self.outage = False
-        page.on("console", self.console)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("request", self.request)
-
-    def console(self, message: ConsoleMessage) -> None:
-        if message.type != "error":
-            return
-        if self.outage and (
-            "ERR_CONNECTION_REFUSED" in message.text or "Failed to load resource" in message.text
-        ):
-            return
-        if self.outage and "WebSocket" in message.text:
-            return
-        self.errors.append(message.text)
-
-    def request(self, request: Request) -> None:
-        host = urlsplit(request.url).hostname
-        if host:
-            self.hosts.add(host)
 
 
 async def type_into_editor(page: Page, text: str) -> None:
@@ -140,6 +56,32 @@ SCREENS = {
 }
 
 
+SAMPLE_TASKS = [
+    ("库存预警", "每小时检查库存,低于阈值时推送企微", "0 * * * *", "script", True),
+    ("Weekly report for the operations team in Hangzhou", "to the BI service", "30 9 * * 1", "webhook", True),
+    ("月度对账", "每月 1 日凌晨对账", "0 2 1 * *", "script", False),
+]
+
+
+def add_sample_tasks(server: Backend) -> None:
+    """A few more tasks (long names, a webhook, a disabled one) so the list screenshot shows a real list."""
+    with server.api() as api:
+        for name, desc, cron, kind, enabled in SAMPLE_TASKS:
+            body = {
+                "task_name": name,
+                "task_desc": desc,
+                "schedule_type": "cron",
+                "cron_expression": cron,
+                "execution_type": kind,
+                "is_enabled": enabled,
+            }
+            if kind == "webhook":
+                body["webhook_url"] = "http://127.0.0.1:9/hook"
+            else:
+                body["script_content"] = "result = {'content': 'ok'}"
+            api.post("/api/scheduled-tasks", json=body).raise_for_status()
+
+
 async def take_screenshots(page: Page, base: str, paths: dict[str, str | None], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for lang in ("zh-CN", "en"):
@@ -155,14 +97,17 @@ async def take_screenshots(page: Page, base: str, paths: dict[str, str | None], 
                 await page.wait_for_load_state("networkidle")
                 if name in ("projects", "task-edit"):
                     await page.wait_for_selector(".monaco-editor", timeout=20_000)
+                if name == "task-edit":
+                    await expect(page.locator("[data-test=schedule-preview] li")).to_have_count(5)
+                if name == "scheduled-tasks":
+                    await page.wait_for_selector(".el-table-v2__row .task-link")
                 await page.wait_for_timeout(400)
                 short = "zh" if lang == "zh-CN" else "en"
                 await page.screenshot(path=str(out / f"{name}-{short}-{theme}.png"))
 
 
 async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[FakeDingTalk, str]) -> None:
-    if not (UI_DIR / "index.html").exists():
-        pytest.fail("the web UI is not built (make ui)")
+    require_built_ui()
     fake, robot_url = robot
     with backend(tmp_path) as server:
         async with chromium() as browser:
@@ -185,13 +130,30 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
             # -- a project, a file, a syntax marker while typing, fixed and saved with Ctrl+S
             await page.click("[data-test=new-project]")
             await page.locator("[data-test=project-name]").fill("演示项目")
-            await page.click("[data-test=project-create]")
+            await page.keyboard.press("Enter")  # Enter in a dialog's field confirms it
+            await expect(page.locator("[data-test=project-name]")).to_be_hidden()
+            await page.click("[data-test=new-file]")
+            await expect(page.locator("[data-test=file-name]")).to_be_focused()
+            await page.keyboard.press("Escape")  # Esc closes it
+            await expect(page.locator("[data-test=file-name]")).to_be_hidden()
             await page.click("[data-test=new-file]")
             await page.click("[data-test=file-create]")
             await page.wait_for_selector(".monaco-editor", timeout=30_000)
             await type_into_editor(page, "def boot(:")
             await expect(page.locator("[data-test=syntax-state]")).to_contain_text("1")
             await page.wait_for_selector(".monaco-editor .squiggly-error")
+            # completion and hover docs of the VWED object (the Python-only Monaco build keeps both)
+            await type_into_editor(page, "VWED")
+            await page.keyboard.type(".")
+            suggest = page.locator(".monaco-editor .suggest-widget")
+            await expect(suggest).to_contain_text("log", timeout=10_000)
+            await page.keyboard.press("Escape")
+            word = await page.locator(".monaco-editor .view-line span span").first.bounding_box()
+            assert word is not None
+            for dx in (6, 10):
+                await page.mouse.move(word["x"] + dx, word["y"] + word["height"] / 2)
+            hover = page.locator(".monaco-editor .monaco-hover:not(.hidden)")
+            await expect(hover).to_contain_text("VWED", timeout=10_000)
             await type_into_editor(page, "def boot(): VWED.log.sync_info('fixed')")
             await expect(page.locator(".monaco-editor .squiggly-error")).to_have_count(0)
             await page.keyboard.press("ControlOrMeta+S")
@@ -225,10 +187,10 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
             await expect(page.locator("[data-test=log-panel]")).to_contain_text("API服务启动", timeout=20_000)
             await page.locator("[data-test=try-route]").first.click()
             dialog = page.locator("[data-test=try-dialog]")
-            await dialog.locator("input").nth(1).fill("/webhook")
-            await dialog.locator(".el-select").first.click()
+            await dialog.locator("[data-test=try-path]").fill("/webhook")
+            await dialog.locator("[data-test=try-method]").click()
             await page.locator(".el-select-dropdown__item", has_text="POST").click()
-            await dialog.locator("textarea").fill('{"event": "来自浏览器"}')
+            await dialog.locator("[data-test=try-body]").fill('{"event": "来自浏览器"}')
             await page.click("[data-test=try-send]")
             await expect(page.locator("[data-test=try-status]")).to_contain_text("HTTP 200")
             await expect(page.locator("[data-test=try-answer]")).to_contain_text("received")
@@ -257,8 +219,11 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
             await expect(result).to_contain_text("任务开始执行", timeout=60_000)
             await expect(result.locator("[data-test=rendered]")).to_contain_text("每日推送")
             assert fake.received == []
-            await page.click("[data-test=task-save]")
+            await expect(page.locator("[data-test=task-dirty]")).to_be_visible()
+            await page.locator("[data-test=task-name]").click()
+            await page.keyboard.press("ControlOrMeta+S")  # saves from any field of the page
             await page.wait_for_url("**/scheduled-tasks/1")
+            await expect(page.locator("[data-test=task-dirty]")).to_have_count(0)
             task_edit_path = urlsplit(page.url).path
             await page.click("[data-test=task-run-now]")
             await page.click("[data-nav=tasks]")
@@ -295,6 +260,7 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
 
             screens = os.environ.get("VWED_SCREENSHOTS")
             if screens:
+                add_sample_tasks(server)
                 paths = dict(SCREENS, projects=projects_path, **{"task-edit": task_edit_path})
                 await take_screenshots(page, base, paths, Path(screens))
 
@@ -304,8 +270,7 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
 
 
 async def test_a_fresh_server_shows_the_sign_in_page_with_nothing_leaving_the_machine(tmp_path: Path) -> None:
-    if not (UI_DIR / "index.html").exists():
-        pytest.fail("the web UI is not built (make ui)")
+    require_built_ui()
     with backend(tmp_path) as server:
         async with chromium() as browser:
             page = await browser.new_page()

@@ -47,10 +47,11 @@ export async function platformFetch(input: Request): Promise<Response> {
 
 export const api = createClient<paths>({ baseUrl: '', fetch: platformFetch })
 
-export interface Envelope {
+/** The seed's success envelope; `T` is the type of its `data` (named in types.ts). */
+export interface Envelope<T = unknown> {
   success: boolean
   message?: string
-  data?: unknown
+  data?: T
   [extra: string]: unknown
 }
 
@@ -66,7 +67,7 @@ function report(error: ApiError): ApiError {
 }
 
 /** The success envelope of a call, or an ApiError (also reported to the listeners). */
-export async function envelope(call: Promise<FetchAnswer>): Promise<Envelope> {
+export async function envelope<T = unknown>(call: Promise<FetchAnswer>): Promise<Envelope<T>> {
   let answer: FetchAnswer
   try {
     answer = await call
@@ -74,12 +75,12 @@ export async function envelope(call: Promise<FetchAnswer>): Promise<Envelope> {
     throw report(errorOfThrown(thrown, globalThis.navigator?.onLine ?? true))
   }
   if (!answer.response.ok) throw report(errorOfResponse(answer.response.status, answer.error))
-  return (answer.data ?? { success: true }) as Envelope
+  return (answer.data ?? { success: true }) as Envelope<T>
 }
 
 /** The `data` of a call's success envelope, typed by the caller (see types.ts). */
 export async function data<T>(call: Promise<FetchAnswer>): Promise<T> {
-  return (await envelope(call)).data as T
+  return (await envelope<T>(call)).data as T
 }
 
 /** A call outside the typed paths (uploads, routes that scripts register): same headers and errors. */

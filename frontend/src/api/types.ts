@@ -203,6 +203,9 @@ export interface DeliveryOutcome {
   message: string
 }
 
+/** What each kind of channel would receive for a result (check-result), or why it cannot be sent. */
+export type MessagePreview = Record<string, Rendered> | { error: string }
+
 export interface TestRun {
   success: boolean
   output: string
@@ -212,7 +215,7 @@ export interface TestRun {
   trace_id: string
   result: unknown
   sandbox: unknown
-  messages: Record<string, Rendered> | { error: string } | null
+  messages: MessagePreview | null
   deliveries: DeliveryOutcome[]
 }
 
@@ -235,7 +238,7 @@ export interface Channel {
   id: number
   tenant_id: string | null
   channel_name: string
-  channel_type: string
+  channel_type: ChannelType
   webhook_url: string
   sign_secret: string | null
   has_sign_secret: boolean

@@ -1,10 +1,13 @@
-// Every button that calls the server: a loading flag while it runs, then a success or error message.
+// Every button that calls the server: a loading flag while it runs (one per button, or per row with a
+// key), then a success message or the server's error message.
 import { ElMessage } from 'element-plus'
 import { ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { ApiError } from '@/api/errors'
 
-type Translate = ReturnType<typeof useI18n>['t']
+/** What describeError needs of vue-i18n: the messages of the three failures that are not the API's. */
+type Translate = (key: 'errors.timeout' | 'errors.network' | 'errors.unavailable') => string
+export type ActionKey = string | number
 
 /** The message a person reads for a failure: distinct for timeout, network and server unavailable. */
 export function describeError(error: unknown, t: Translate): string {
@@ -18,13 +21,28 @@ export function describeError(error: unknown, t: Translate): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+const WHOLE = Symbol('whole action')
+
 export function useAction() {
   const { t } = useI18n()
-  const busy = ref(false)
+  const running = ref(new Set<ActionKey | typeof WHOLE>())
 
-  /** Run `work`; show its message (or `success`) when it succeeds and the error when it fails. */
-  async function run<T>(work: () => Promise<T>, success?: string | ((value: T) => string | undefined)): Promise<T | undefined> {
-    busy.value = true
+  /** Whether the action (or its run for `key`) is under way. */
+  function busy(key?: ActionKey): boolean {
+    return running.value.has(key ?? WHOLE)
+  }
+
+  /**
+   * Run `work`; show its message (or `success`) when it succeeds and the error when it fails. With a
+   * `key` (a row's id) only that row's button shows loading.
+   */
+  async function run<T>(
+    work: () => Promise<T>,
+    success?: string | ((value: T) => string | undefined),
+    key?: ActionKey,
+  ): Promise<T | undefined> {
+    const mark = key ?? WHOLE
+    running.value.add(mark)
     try {
       const value = await work()
       const text = typeof success === 'function' ? success(value) : success
@@ -33,11 +51,11 @@ export function useAction() {
     } catch (error) {
       // "unavailable" has its own banner; repeating it in a toast would only add noise
       if (!(error instanceof ApiError && error.kind === 'unavailable')) {
-        ElMessage.error({ message: describeError(error, t), grouping: true, duration: 5000 })
+        ElMessage.error({ message: describeError(error, t), grouping: true, duration: 5000, showClose: true })
       }
       return undefined
     } finally {
-      busy.value = false
+      running.value.delete(mark)
     }
   }
 

@@ -1,10 +1,12 @@
 // Notification channels, WeCom applications and the result preview (seed 004).
 import { api, data, envelope } from '@/api/client'
-import type { Channel, Rendered, WecomApp } from '@/api/types'
+import type { Channel, ChannelType, MessagePreview, WecomApp } from '@/api/types'
 import type { components } from '@/api/schema'
 
 export type ChannelBody = components['schemas']['ChannelCreate']
 export type AppBody = components['schemas']['WecomAppCreate']
+
+export const CHANNEL_TYPES = ['dingtalk_bot', 'wecom_bot', 'apprise'] as const satisfies readonly ChannelType[]
 
 export const listChannels = () => data<Channel[]>(api.GET('/api/notification-channels'))
 export const createChannel = (body: ChannelBody) => envelope(api.POST('/api/notification-channels', { body }))
@@ -25,4 +27,4 @@ export const testApp = (id: number) =>
   envelope(api.POST('/api/notification-channels/wecom-apps/{app_id}/test', { params: { path: { app_id: id } } }))
 
 export const checkResult = (result: Record<string, unknown>) =>
-  data<Record<string, Rendered>>(api.POST('/api/notification-channels/check-result', { body: { result } }))
+  data<MessagePreview>(api.POST('/api/notification-channels/check-result', { body: { result } }))

@@ -1,18 +1,18 @@
 // The seed's log WebSocket (/api/script/ws/script-logs) under the cookie session: subscribe to one
-// script (or "*"), replay recent lines (tail), reconnect after a drop. Lines are batched per frame.
-import { onBeforeUnmount, ref, shallowRef, triggerRef, watch } from 'vue'
+// script (or "*"), replay recent lines (tail), reconnect after a drop. Lines reach the sink in one batch
+// per animation frame, however fast they arrive.
+import { onBeforeUnmount, ref, watch } from 'vue'
 import { useBackend } from '@/stores/backend'
+import { type LogLine, levelOf } from '@/utils/logStore'
 
-export interface LogLine {
-  seq: number
-  scriptId: string
-  timestamp: string
-  level: string
-  message: string
-  replay: boolean
+/** Where the lines go (the panel's LogStore, and a counter of what the server had to drop). */
+export interface LogSink {
+  append(lines: LogLine[]): void
+  clear(): void
+  /** the server dropped `count` lines for this client because it fell behind */
+  dropped(count: number): void
 }
 
-export const MAX_LINES = 200_000
 let counter = 0
 
 export function socketUrl(): string {
@@ -21,10 +21,12 @@ export function socketUrl(): string {
   return `${scheme}://${location.host}/api/script/ws/script-logs?client_id=ui-${Date.now()}-${counter}&client_type=web`
 }
 
-export function useLogSocket(target: () => string | null, tail: () => number) {
-  const lines = shallowRef<LogLine[]>([])
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null
+}
+
+export function useLogSocket(target: () => string | null, tail: () => number, sink: LogSink) {
   const connected = ref(false)
-  const statusEvents = ref(0)
   const backend = useBackend()
   let socket: WebSocket | null = null
   let pending: LogLine[] = []
@@ -36,16 +38,9 @@ export function useLogSocket(target: () => string | null, tail: () => number) {
   function flush(): void {
     frame = 0
     if (!pending.length) return
-    const all = lines.value
-    for (const line of pending) all.push(line)
-    if (all.length > MAX_LINES) all.splice(0, all.length - MAX_LINES)
+    const batch = pending
     pending = []
-    triggerRef(lines)
-  }
-
-  function add(line: LogLine): void {
-    pending.push(line)
-    if (!frame) frame = requestAnimationFrame(flush)
+    sink.append(batch)
   }
 
   function subscribe(): void {
@@ -55,27 +50,32 @@ export function useLogSocket(target: () => string | null, tail: () => number) {
   }
 
   function onMessage(event: MessageEvent<string>): void {
-    let message: Record<string, unknown>
+    let message: unknown
     try {
-      message = JSON.parse(event.data) as Record<string, unknown>
+      message = JSON.parse(event.data)
     } catch {
       return
     }
+    if (!isRecord(message)) return
     if (message.type === 'welcome') {
       connected.value = true
       subscribe()
     } else if (message.type === 'script_log') {
+      const text = String(message.message ?? '')
+      const scriptId = String(message.script_id ?? '')
       seq += 1
-      add({
+      pending.push({
         seq,
-        scriptId: String(message.script_id ?? ''),
+        scriptId,
         timestamp: String(message.timestamp ?? ''),
-        level: String(message.level ?? 'INFO').toUpperCase(),
-        message: String(message.message ?? ''),
+        level: levelOf(String(message.level ?? 'INFO')),
+        message: text,
         replay: message.replay === true,
+        haystack: `${text}\n${scriptId}`.toLowerCase(),
       })
-    } else if (message.type === 'script_status') {
-      statusEvents.value += 1
+      if (!frame) frame = requestAnimationFrame(flush)
+    } else if (message.type === 'dropped' && typeof message.count === 'number') {
+      sink.dropped(message.count)
     }
   }
 
@@ -98,6 +98,11 @@ export function useLogSocket(target: () => string | null, tail: () => number) {
     socket = null
   }
 
+  function clear(): void {
+    pending = []
+    sink.clear()
+  }
+
   /** Forget the shown lines and subscribe again (a new tail is replayed). */
   function resubscribe(): void {
     const id = target()
@@ -106,11 +111,6 @@ export function useLogSocket(target: () => string | null, tail: () => number) {
     }
     clear()
     subscribe()
-  }
-
-  function clear(): void {
-    pending = []
-    lines.value = []
   }
 
   watch(target, (_now, before) => {
@@ -133,5 +133,5 @@ export function useLogSocket(target: () => string | null, tail: () => number) {
     close()
     if (frame) cancelAnimationFrame(frame)
   })
-  return { lines, connected, statusEvents, resubscribe, clear }
+  return { connected, resubscribe, clear }
 }

@@ -5,7 +5,7 @@ import type { FileDetail, FileVersion, FileVersions, Project, ProjectFiles, Scri
 export const listProjects = () => data<Project[]>(api.GET('/api/script/projects'))
 
 export const createProject = (project_name: string, description: string | null) =>
-  envelope(api.POST('/api/script/projects', { body: { project_name, description } }))
+  envelope<Project>(api.POST('/api/script/projects', { body: { project_name, description } }))
 
 export const listFiles = (projectId: number) =>
   data<ProjectFiles>(api.GET('/api/script/projects/{project_id}/files', { params: { path: { project_id: projectId } } }))
@@ -14,7 +14,7 @@ export const getFile = (fileId: number) =>
   data<FileDetail>(api.GET('/api/script/files/{file_id}', { params: { path: { file_id: fileId } } }))
 
 export const createFile = (project_id: number, file_name: string, file_path: string, content: string) =>
-  envelope(api.POST('/api/script/files', { body: { project_id, file_name, file_path, content, file_type: 'python' } }))
+  envelope<ScriptFile>(api.POST('/api/script/files', { body: { project_id, file_name, file_path, content, file_type: 'python' } }))
 
 export const saveFile = (fileId: number, content: string) =>
   envelope(api.PUT('/api/script/files/{file_id}', { params: { path: { file_id: fileId } }, body: { content } }))

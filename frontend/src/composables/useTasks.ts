@@ -1,17 +1,20 @@
 // Scheduled tasks (seed 004): list with filters and paging, CRUD, toggle, run now, logs, previews.
 import { api, data, envelope } from '@/api/client'
-import type { Delivery, Page, SchedulePreview, Task, TaskLog, TaskVariable, TestRun } from '@/api/types'
+import type { Delivery, ExecutionType, Page, SchedulePreview, Task, TaskLog, TaskVariable, TestRun } from '@/api/types'
 import type { components } from '@/api/schema'
 
 export type TaskBody = components['schemas']['TaskCreate']
 export type PreviewBody = components['schemas']['SchedulePreview']
 export type TestBody = components['schemas']['TestScript']
 
+export const LAST_STATUSES = ['success', 'failed', 'running'] as const
+export const EXECUTION_TYPES = ['script', 'webhook'] as const satisfies readonly ExecutionType[]
+
 export interface TaskFilters {
   keyword?: string
   is_enabled?: boolean
-  execution_type?: 'webhook' | 'script'
-  last_run_status?: 'success' | 'failed' | 'running' | 'never'
+  execution_type?: ExecutionType
+  last_run_status?: (typeof LAST_STATUSES)[number] | 'never'
 }
 
 export const listTasks = (filters: TaskFilters, page: number, page_size: number) =>
@@ -20,16 +23,16 @@ export const listTasks = (filters: TaskFilters, page: number, page_size: number)
 export const getTask = (id: number) =>
   data<Task>(api.GET('/api/scheduled-tasks/{task_id}', { params: { path: { task_id: id } } }))
 
-export const createTask = (body: TaskBody) => envelope(api.POST('/api/scheduled-tasks', { body }))
+export const createTask = (body: TaskBody) => envelope<Task>(api.POST('/api/scheduled-tasks', { body }))
 
 export const updateTask = (id: number, body: TaskBody) =>
-  envelope(api.PUT('/api/scheduled-tasks/{task_id}', { params: { path: { task_id: id } }, body }))
+  envelope<Task>(api.PUT('/api/scheduled-tasks/{task_id}', { params: { path: { task_id: id } }, body }))
 
 export const deleteTask = (id: number) =>
   envelope(api.DELETE('/api/scheduled-tasks/{task_id}', { params: { path: { task_id: id } } }))
 
 export const toggleTask = (id: number, is_enabled: boolean) =>
-  envelope(api.POST('/api/scheduled-tasks/{task_id}/toggle', { params: { path: { task_id: id } }, body: { is_enabled } }))
+  envelope<Task>(api.POST('/api/scheduled-tasks/{task_id}/toggle', { params: { path: { task_id: id } }, body: { is_enabled } }))
 
 export const runNow = (id: number) =>
   envelope(api.POST('/api/scheduled-tasks/{task_id}/run', { params: { path: { task_id: id } } }))

@@ -1,20 +1,11 @@
-// The lazily loaded editor chunk: Monaco (bundled, no CDN) with its worker, Python highlighting, and
+// The lazily loaded editor chunk: a Python-only Monaco (bundled, no CDN; see pythonMonaco.ts), and
 // completion + hover for the VWED object (service scripts) and the task SDK globals (task scripts).
 // Both references come from the server, generated from the runtime's docstrings.
-import * as monaco from 'monaco-editor/editor/editor.main'
-import EditorWorker from 'monaco-editor/editor/editor.worker?worker'
 import type { SdkDocs, VwedDocs, VwedMember } from '@/api/types'
+import { monaco } from './pythonMonaco'
 
 export { monaco }
 export type ScriptKind = 'service' | 'task'
-
-declare global {
-  interface Window {
-    MonacoEnvironment?: { getWorker(workerId: string, label: string): Worker }
-  }
-}
-
-window.MonacoEnvironment = { getWorker: () => new EditorWorker() }
 
 interface Docs {
   vwed: VwedDocs | null

@@ -14,6 +14,11 @@ export const i18n = createI18n<[Messages], Locale, false>({
 })
 
 declare module 'vue-i18n' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   export interface DefineLocaleMessage extends Messages {}
+}
+
+/** The label of a value the server names (a status, a trigger): its message under `group`, or the value. */
+export function enumLabel(group: string, value: string): string {
+  const key = `${group}.${value}`
+  return i18n.global.te(key) ? i18n.global.t(key) : value
 }
