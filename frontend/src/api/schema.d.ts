@@ -956,6 +956,8 @@ export interface components {
             function_name: string;
             /** Script Id */
             script_id: string;
+            /** Tenant Id */
+            tenant_id: string | null;
             /** Description */
             description: string;
             /** Parameters */
