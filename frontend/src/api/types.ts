@@ -263,6 +263,7 @@ export interface Secret {
   id: number
   key: string
   tenant_id: string | null
+  shared: boolean
   description: string | null
   updated_at: string
 }

@@ -318,6 +318,9 @@ const en: Messages = {
     writeOnly: 'Secret values are write-only: no page or API shows them once saved.',
     none: 'No secrets yet',
     noneHint: 'Store API keys and other sensitive values as secrets, not in scripts.',
+    shared: 'Shared with tenants',
+    sharedHint: "A global secret that tenants' tasks may read too",
+    sharedTag: 'shared',
   },
   variables: {
     title: 'Script variables',

@@ -311,6 +311,9 @@ const zhCN = {
     writeOnly: '密钥值只写不读:保存后任何页面与接口都不会再显示它。',
     none: '还没有密钥',
     noneHint: '把 API Key 等敏感信息存为密钥,不要写在脚本里。',
+    shared: '共享给租户',
+    sharedHint: '全局密钥,租户的任务也可读取',
+    sharedTag: '共享',
   },
   variables: {
     title: '脚本变量',
