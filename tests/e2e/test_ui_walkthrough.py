@@ -9,8 +9,9 @@ channel's outcome; read both sandboxes and the run slots on the system page; sto
 "服务暂时不可用", start it again and recover without a reload; switch to English. No console errors
 (but for the refusals the test provokes), and no request to a host other than 127.0.0.1.
 
-With VWED_SCREENSHOTS=<dir> (`make screenshots`) the main pages are saved there in zh and en, light and
-dark, for docs/ui/.
+With VWED_SCREENSHOTS=<dir> (`make screenshots`) every page is saved there in zh and en, light and dark,
+for docs/ui/, at 1440x900 (or the size VWED_SCREENSHOT_SIZE names, e.g. 1280x720, to look at the pages on
+a smaller screen).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ SCREENS = {
     "scheduled-tasks": "/scheduled-tasks",
     "task-edit": None,
     "notification-channels": "/notification-channels",
+    "secrets": "/secrets",
+    "variables": "/variables",
+    "tenants": "/tenants",
     "system": "/system",
 }
 
@@ -104,9 +108,13 @@ def hold_the_run_slot(server: Backend) -> threading.Thread:
     raise AssertionError("the test run did not take the run slot")
 
 
-def add_sample_tasks(server: Backend) -> None:
-    """A few more tasks (long names, a webhook, a disabled one) so the list screenshot shows a real list."""
+def add_sample_data(server: Backend) -> None:
+    """A few more tasks (long names, a webhook, a disabled one) and secrets, so the screenshots show real
+    lists."""
     with server.api() as api:
+        for key, tenant, shared in (("OPENAI_KEY", None, True), ("ERP_PASSWORD", "tenant-a", False)):
+            body = {"key": key, "value": "s3cret", "tenant_id": tenant, "shared": shared}
+            api.post("/api/scheduled-tasks/secrets", json=body).raise_for_status()
         for name, desc, cron, kind, enabled in SAMPLE_TASKS:
             body = {
                 "task_name": name,
@@ -125,6 +133,8 @@ def add_sample_tasks(server: Backend) -> None:
 
 async def take_screenshots(page: Page, base: str, paths: dict[str, str | None], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    width, height = os.environ.get("VWED_SCREENSHOT_SIZE", "1440x900").split("x")
+    await page.set_viewport_size({"width": int(width), "height": int(height)})
     for lang in ("zh-CN", "en"):
         for theme in ("light", "dark"):
             await page.evaluate(
@@ -343,7 +353,7 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
 
             screens = os.environ.get("VWED_SCREENSHOTS")
             if screens:
-                add_sample_tasks(server)
+                add_sample_data(server)
                 paths = dict(SCREENS, projects=projects_path, **{"task-edit": task_edit_path})
                 await take_screenshots(page, base, paths, Path(screens))
 

@@ -31,10 +31,7 @@ export function clockTime(stamp: string): string {
 
 const zoned = new Map<string, Intl.DateTimeFormat>()
 
-/** A server time in time zone `zone` with the zone's offset (a schedule's fire times in its own zone). */
-export function zonedTime(stamp: string, zone: string): string {
-  const date = parse(stamp)
-  if (Number.isNaN(date.getTime())) return stamp
+function zoneFormat(zone: string): Intl.DateTimeFormat | null {
   const locale = i18n.global.locale.value
   const key = `${locale} ${zone}`
   let format = zoned.get(key)
@@ -52,10 +49,23 @@ export function zonedTime(stamp: string, zone: string): string {
         timeZoneName: 'shortOffset',
       })
     } catch {
-      // a zone this browser does not know: the time in UTC says the same instant
-      return localTime(stamp)
+      return null
     }
     zoned.set(key, format)
   }
-  return format.format(date)
+  return format
+}
+
+/**
+ * A server time in time zone `zone`, as `2026-12-02 Wed 08:00 GMT+8` (weekday in the UI's language): a
+ * schedule's fire times in the schedule's own zone, in one column-friendly order for every language.
+ */
+export function zonedTime(stamp: string, zone: string): string {
+  const date = parse(stamp)
+  const format = zoneFormat(zone)
+  // a zone this browser does not know: local time still says the same instant
+  if (Number.isNaN(date.getTime()) || !format) return localTime(stamp)
+  const part: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {}
+  for (const { type, value } of format.formatToParts(date)) part[type] = value
+  return `${part.year}-${part.month}-${part.day} ${part.weekday} ${part.hour}:${part.minute} ${part.timeZoneName}`
 }
