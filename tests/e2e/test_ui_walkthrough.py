@@ -2,17 +2,23 @@
 
 Sign in; create a project and a file, type code and see a syntax marker, fix and save; restore an older
 version from the diff view; start seed script 7.2, call its route from "try it", see its log line arrive
-live; create a cron task with a DingTalk channel (a local fake robot), test-run it, run it now and read its
-log; stop the backend and see "服务暂时不可用", start it again and recover without a reload; switch to
-English. No console errors, and no request to a host other than 127.0.0.1.
+live, its sandbox level and layers, and a tenant's function under its tenant-qualified name; create a cron
+task with a DingTalk channel (a local fake robot), see a refused script_deps line marked, test-run it
+while every run slot is busy (told so) and again when one is free, run it now and read its log with each
+channel's outcome; read both sandboxes and the run slots on the system page; stop the backend and see
+"服务暂时不可用", start it again and recover without a reload; switch to English. No console errors
+(but for the refusals the test provokes), and no request to a host other than 127.0.0.1.
 
-With VWED_SCREENSHOTS=<dir> (`make screenshots`) the main pages are saved there in zh and en, light and
-dark, for docs/ui/.
+With VWED_SCREENSHOTS=<dir> (`make screenshots`) every page is saved there in zh and en, light and dark,
+for docs/ui/, at 1440x900 (or the size VWED_SCREENSHOT_SIZE names, e.g. 1280x720, to look at the pages on
+a smaller screen).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -52,6 +58,9 @@ SCREENS = {
     "scheduled-tasks": "/scheduled-tasks",
     "task-edit": None,
     "notification-channels": "/notification-channels",
+    "secrets": "/secrets",
+    "variables": "/variables",
+    "tenants": "/tenants",
     "system": "/system",
 }
 
@@ -63,9 +72,49 @@ SAMPLE_TASKS = [
 ]
 
 
-def add_sample_tasks(server: Backend) -> None:
-    """A few more tasks (long names, a webhook, a disabled one) so the list screenshot shows a real list."""
+TENANT_SERVICE = """def boot():
+    @VWED.function.register("quote", description="a tenant's own function")
+    def quote(symbol="VWED"):
+        return {"symbol": symbol, "price": 42}
+"""
+
+
+def start_tenant_service(server: Backend) -> None:
+    """A tenant's service with a function, which the admin sees as `tenant-a:quote`."""
     with server.api() as api:
+        api.post("/api/tenants", json={"tenant_id": "tenant-a", "tenant_name": "租户 A"}).raise_for_status()
+        project = api.post("/api/script/projects", json={"project_name": "行情", "tenant_id": "tenant-a"})
+        body = {"project_id": project.json()["data"]["id"], "file_name": "quote.py", "file_path": "quote.py"}
+        api.post("/api/script/files", json={**body, "content": TENANT_SERVICE}).raise_for_status()
+        api.post("/api/script/scripts/start", json={"script_path": "quote.py"}).raise_for_status()
+
+
+def hold_the_run_slot(server: Backend) -> threading.Thread:
+    """A test run sleeping in the server's only run slot (VWED_EXECUTOR_CONCURRENCY=1), until it returns."""
+    body = {"script_content": "time.sleep(4)", "timeout_seconds": 30}
+
+    def run() -> None:
+        with server.api(timeout=60) as api:
+            api.post("/api/scheduled-tasks/test-script", json=body).raise_for_status()
+
+    holder = threading.Thread(target=run, daemon=True)
+    holder.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        slots = httpx.get(f"{server.url}/api/health", timeout=5).json()["data"]["run_slots"]
+        if slots["busy"] >= slots["capacity"]:
+            return holder
+        time.sleep(0.05)
+    raise AssertionError("the test run did not take the run slot")
+
+
+def add_sample_data(server: Backend) -> None:
+    """A few more tasks (long names, a webhook, a disabled one) and secrets, so the screenshots show real
+    lists."""
+    with server.api() as api:
+        for key, tenant, shared in (("OPENAI_KEY", None, True), ("ERP_PASSWORD", "tenant-a", False)):
+            body = {"key": key, "value": "s3cret", "tenant_id": tenant, "shared": shared}
+            api.post("/api/scheduled-tasks/secrets", json=body).raise_for_status()
         for name, desc, cron, kind, enabled in SAMPLE_TASKS:
             body = {
                 "task_name": name,
@@ -84,6 +133,8 @@ def add_sample_tasks(server: Backend) -> None:
 
 async def take_screenshots(page: Page, base: str, paths: dict[str, str | None], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    width, height = os.environ.get("VWED_SCREENSHOT_SIZE", "1440x900").split("x")
+    await page.set_viewport_size({"width": int(width), "height": int(height)})
     for lang in ("zh-CN", "en"):
         for theme in ("light", "dark"):
             await page.evaluate(
@@ -109,7 +160,7 @@ async def take_screenshots(page: Page, base: str, paths: dict[str, str | None], 
 async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[FakeDingTalk, str]) -> None:
     require_built_ui()
     fake, robot_url = robot
-    with backend(tmp_path) as server:
+    with backend(tmp_path, {"VWED_EXECUTOR_CONCURRENCY": "1"}) as server:
         async with chromium() as browser:
             context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
             page = await context.new_page()
@@ -147,6 +198,7 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
             await page.keyboard.type(".")
             suggest = page.locator(".monaco-editor .suggest-widget")
             await expect(suggest).to_contain_text("log", timeout=10_000)
+            await expect(suggest).to_contain_text("http")  # VWED.http, the brokered client
             await page.keyboard.press("Escape")
             word = await page.locator(".monaco-editor .view-line span span").first.bounding_box()
             assert word is not None
@@ -180,11 +232,23 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
             await expect(page.locator(".toolbar .path")).to_contain_text("api_service.py")
 
             # -- start the service, call its route from "try it", see its log line arrive live
+            start_tenant_service(server)
             await page.locator(".toolbar button", has_text="启动服务").click()
             await page.wait_for_url("**/script-services**")
             await page.click("[data-test=start-submit]")
             await expect(page.locator("[data-test=running]")).to_contain_text("api_service.py")
             await expect(page.locator("[data-test=log-panel]")).to_contain_text("API服务启动", timeout=20_000)
+            # its sandbox level, network, and the layers its process reported (a tooltip)
+            sandbox = page.locator("[data-test=running] .el-table__row", has_text="api_service.py").locator(
+                "[data-test=sandbox]"
+            )
+            await expect(sandbox).to_contain_text(re.compile(r"L[0-3]"))
+            await sandbox.hover()
+            await expect(page.locator("[data-test=sandbox-tip]")).to_contain_text("L0")
+            # the tenant's function, named as the admin sees it
+            await page.locator(".reg-tabs #tab-functions").click()
+            await expect(page.locator("[data-test=function-tenant]")).to_have_text("tenant-a:")
+            await page.locator(".reg-tabs #tab-routes").click()
             await page.locator("[data-test=try-route]").first.click()
             dialog = page.locator("[data-test=try-dialog]")
             await dialog.locator("[data-test=try-path]").fill("/webhook")
@@ -200,6 +264,7 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
             # -- a DingTalk channel (the local fake robot)
             await page.click("[data-nav=channels]")
             await page.click("[data-test=new-channel]")
+            await expect(page.locator("[data-test=channel-tenant]")).to_contain_text("全局")
             await page.locator("[data-test=channel-name]").fill("值班群")
             await page.locator("[data-test=channel-url]").fill(robot_url)
             await page.click("[data-test=channel-save]")
@@ -214,7 +279,23 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
             await page.locator(".el-select-dropdown__item", has_text="值班群").click()
             await page.keyboard.press("Escape")
             await page.wait_for_selector("[data-test=code-editor] .monaco-editor", timeout=20_000)
+            # a script_deps line the server refuses is marked on its line, with the server's reason
+            watch.expected = {400, 503}
+            deps = page.locator("[data-test=task-deps]")
+            await deps.locator("textarea").fill("requests\n-r /etc/passwd")
+            await page.click("[data-test=task-save]")
+            await expect(deps.locator(".number.on")).to_have_text("2")
+            await expect(deps.locator("[data-test=marked-line]")).to_be_visible()
+            await expect(deps).to_contain_text("第 2 行")
+            await deps.locator("textarea").fill("")
+            await expect(deps.locator("[data-test=marked-line]")).to_have_count(0)
+            # every run slot busy: the test run is refused and says so; once one is free it runs
+            holder = hold_the_run_slot(server)
             await page.click("[data-test=test-run]")
+            await expect(page.locator("[data-test=test-busy]")).to_contain_text("运行槽位")
+            holder.join(timeout=60)
+            await page.click("[data-test=test-retry]")
+            watch.expected = set()
             result = page.locator("[data-test=test-result]")
             await expect(result).to_contain_text("任务开始执行", timeout=60_000)
             await expect(result.locator("[data-test=rendered]")).to_contain_text("每日推送")
@@ -236,9 +317,21 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
             await expect(logs).to_contain_text("成功")
             await logs.locator(".el-table__expand-icon").first.click()
             await expect(page.locator("[data-test=run-output]").first).to_contain_text("任务开始执行")
+            delivery = page.locator("[data-test=deliveries]").first
+            await expect(delivery).to_contain_text("值班群")
+            await expect(delivery.locator("[data-outcome=ok]")).to_contain_text("已送达")
             assert fake.received
             assert "每日推送" in str(fake.received[-1])
             await page.keyboard.press("Escape")
+
+            # -- the system page: both sandboxes with their layers, and the run slots
+            await page.click("[data-nav=system]")
+            for which in ("task-sandbox", "service-sandbox"):
+                await expect(page.locator(f"[data-test={which}] [data-test=sandbox-level]")).to_have_text(
+                    re.compile(r"^L[0-3]$")
+                )
+            await expect(page.locator("[data-test=run-slots]")).to_contain_text("/ 1")
+            await page.click("[data-nav=tasks]")
 
             # -- the backend goes away: "服务暂时不可用"; it comes back: the page recovers by itself
             watch.outage = True
@@ -260,7 +353,7 @@ async def test_a_user_walks_through_the_console(tmp_path: Path, robot: tuple[Fak
 
             screens = os.environ.get("VWED_SCREENSHOTS")
             if screens:
-                add_sample_tasks(server)
+                add_sample_data(server)
                 paths = dict(SCREENS, projects=projects_path, **{"task-edit": task_edit_path})
                 await take_screenshots(page, base, paths, Path(screens))
 

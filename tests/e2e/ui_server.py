@@ -3,6 +3,7 @@ watcher (console errors, hosts requested), and signing in through the sign-in pa
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import time
@@ -87,18 +88,23 @@ def backend(tmp_path: Path, extra_env: dict[str, str] | None = None) -> Iterator
 
 
 class Watch:
-    """Console errors and request hosts of a page; network errors are expected only during an outage."""
+    """Console errors and request hosts of a page; network errors are expected only during an outage,
+    and failed answers only with a status the test provokes (`expected`)."""
 
     def __init__(self, page: Page) -> None:
         self.errors: list[str] = []
         self.hosts: set[str] = set()
         self.outage = False
+        self.expected: set[int] = set()
         page.on("console", self.console)
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         page.on("request", self.request)
 
     def console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
+            return
+        status = re.search(r"responded with a status of (\d{3})", message.text)
+        if status and int(status.group(1)) in self.expected:
             return
         if self.outage and (
             "ERR_CONNECTION_REFUSED" in message.text or "Failed to load resource" in message.text

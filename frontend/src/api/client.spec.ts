@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { api, clientState, data, envelope, onApiError } from './client'
+import { uploadFile } from '@/composables/useProjects'
 import { ApiError, errorOfResponse, errorOfThrown } from './errors'
 
 function answer(status: number, body: unknown): Response {
@@ -27,10 +28,11 @@ describe('error mapping', () => {
     expect(errorOfResponse(503, null).kind).toBe('unavailable')
   })
 
-  it('keeps an API 503 with our envelope as an API error with its message', () => {
-    const error = errorOfResponse(503, { success: false, error: '脚本运行环境不可用' })
-    expect(error.kind).toBe('server')
-    expect(error.message).toBe('脚本运行环境不可用')
+  it('calls a 503 with our envelope busy (try again later), with the server message', () => {
+    const message = '系统繁忙: 全部 8 个运行槽位都在使用中,请稍后再试 (VWED_EXECUTOR_CONCURRENCY)'
+    const error = errorOfResponse(503, { success: false, error: message })
+    expect(error.kind).toBe('busy')
+    expect(error.message).toBe(message)
   })
 
   it('tells a timeout, an offline browser and a refused connection apart', () => {
@@ -65,6 +67,24 @@ describe('client', () => {
     await expect(data(api.GET('/api/script/projects'))).rejects.toBeInstanceOf(ApiError)
     stop()
     expect(kinds).toEqual(['unavailable'])
+  })
+
+  it('raises a success status without the declared body as a server error', async () => {
+    vi.stubGlobal('fetch', async () => answer(200, { success: true }))
+    await expect(data(api.GET('/api/script/projects'))).rejects.toMatchObject({ kind: 'server' })
+  })
+
+  it('sends an upload as multipart form data with the file', async () => {
+    const seen: Request[] = []
+    vi.stubGlobal('fetch', async (request: Request) => {
+      seen.push(request)
+      return answer(200, { success: true, data: { id: 7 } })
+    })
+    await expect(uploadFile(3, new File(['print(1)'], 'a.py'))).resolves.toEqual({ id: 7 })
+    const form = await seen[0]?.formData()
+    expect(form?.get('project_id')).toBe('3')
+    expect(form?.get('file')).toBeInstanceOf(File)
+    expect(seen[0]?.headers.get('Content-Type')).toMatch(/^multipart\/form-data; boundary=/)
   })
 
   it('returns the data of a success envelope and raises the message of a failure', async () => {

@@ -1,7 +1,7 @@
 // The typed API client: generated types (schema.d.ts, `make api-client`) + openapi-fetch, with the
 // session's CSRF header, the UI language, a timeout, and every failure mapped to an ApiError.
 import createClient from 'openapi-fetch'
-import { ApiError, errorOfResponse, errorOfThrown } from './errors'
+import { ApiError, emptyAnswer, errorOfResponse, errorOfThrown } from './errors'
 import type { paths } from './schema'
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -47,44 +47,54 @@ export async function platformFetch(input: Request): Promise<Response> {
 
 export const api = createClient<paths>({ baseUrl: '', fetch: platformFetch })
 
-/** The seed's success envelope; `T` is the type of its `data` (named in types.ts). */
-export interface Envelope<T = unknown> {
-  success: boolean
-  message?: string
-  data?: T
-  [extra: string]: unknown
-}
-
-interface FetchAnswer {
-  data?: unknown
+/** What an openapi-fetch call resolves to: the success body `D` (typed by the schema), or an error. */
+export interface FetchAnswer<D> {
+  data?: D
   error?: unknown
   response: Response
 }
+
+/** The `data` an operation's success envelope carries, as the schema declares it. */
+export type DataOf<D> = D extends { data?: infer T } ? NonNullable<T> : never
 
 function report(error: ApiError): ApiError {
   for (const listener of listeners) listener(error)
   return error
 }
 
-/** The success envelope of a call, or an ApiError (also reported to the listeners). */
-export async function envelope<T = unknown>(call: Promise<FetchAnswer>): Promise<Envelope<T>> {
-  let answer: FetchAnswer
+/** The success body of a call, typed by the operation's response model, or an ApiError (also reported). */
+export async function envelope<D>(call: Promise<FetchAnswer<D>>): Promise<D> {
+  let answer: FetchAnswer<D>
   try {
     answer = await call
   } catch (thrown) {
     throw report(errorOfThrown(thrown, globalThis.navigator?.onLine ?? true))
   }
   if (!answer.response.ok) throw report(errorOfResponse(answer.response.status, answer.error))
-  return (answer.data ?? { success: true }) as Envelope<T>
+  if (answer.data === undefined) throw report(emptyAnswer(answer.response.status))
+  return answer.data
 }
 
-/** The `data` of a call's success envelope, typed by the caller (see types.ts). */
-export async function data<T>(call: Promise<FetchAnswer>): Promise<T> {
-  return (await envelope<T>(call)).data as T
+/** The `data` of a call's success envelope, typed by the operation's response model. */
+export async function data<D extends { data?: unknown }>(call: Promise<FetchAnswer<D>>): Promise<DataOf<D>> {
+  const body = await envelope(call)
+  if (body.data === undefined || body.data === null) throw report(emptyAnswer(200))
+  return body.data as DataOf<D>
 }
 
-/** A call outside the typed paths (uploads, routes that scripts register): same headers and errors. */
-export async function rawCall(request: Request): Promise<FetchAnswer> {
+/**
+ * The `data` of an operation whose schema declares no response model yet (see types.ts: the session,
+ * the editor references, task variables): the one place the UI takes a shape on trust.
+ */
+export async function undeclaredData<T>(call: Promise<FetchAnswer<unknown>>): Promise<T> {
+  const body: unknown = await envelope(call)
+  const value = typeof body === 'object' && body !== null && 'data' in body ? body.data : undefined
+  if (value === undefined || value === null) throw report(emptyAnswer(200))
+  return value as T
+}
+
+/** A call to a route a script registered (outside the schema): same headers and errors, any status. */
+export async function rawCall(request: Request): Promise<FetchAnswer<unknown>> {
   const response = await platformFetch(request)
   const text = await response.text()
   let body: unknown = text

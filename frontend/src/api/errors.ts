@@ -4,6 +4,7 @@ export type ApiErrorKind =
   | 'timeout'
   | 'network'
   | 'unavailable'
+  | 'busy'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
@@ -57,15 +58,22 @@ const KINDS: Record<number, ApiErrorKind> = {
 
 /**
  * An answer with a failure status. A 502/503/504 without our envelope came from something in front of
- * the platform (a proxy) while the platform is down: that is "unavailable", not an API error.
+ * the platform (a proxy) while the platform is down: that is "unavailable", not an API error. A 503
+ * with our envelope is the platform itself saying it cannot take this now (every run slot is busy,
+ * the runtime is not ready): "busy", worth trying again shortly.
  */
 export function errorOfResponse(status: number, body: unknown): ApiError {
   const envelope = envelopeError(body)
   if (envelope === null && (status === 502 || status === 503 || status === 504)) {
     return new ApiError('unavailable', '', status)
   }
-  const kind = KINDS[status] ?? 'server'
+  const kind = status === 503 ? 'busy' : (KINDS[status] ?? 'server')
   return new ApiError(kind, envelope?.error ?? `HTTP ${status}`, status, envelope?.detail ?? [])
+}
+
+/** A success status without the body the operation declares: a server bug, reported as one. */
+export function emptyAnswer(status: number): ApiError {
+  return new ApiError('server', `HTTP ${status}`, status)
 }
 
 /**

@@ -1,6 +1,106 @@
-// Shapes of the `data` the UI reads. The schema's responses are untyped until the API declares response
-// models (issue 14); then these become aliases of the generated types and `make api-client` checks them.
+// Names for the shapes the UI reads. Every answer the schema declares is an alias of the generated type
+// (schema.d.ts, `make api-client`); the few it does not declare yet are at the end, with the narrowing
+// of the schema's free-form fields (`dict[str, Any]` on the server) to what the UI shows.
+import type { components } from './schema'
 
+type Schemas = components['schemas']
+
+export type Project = Schemas['ProjectOut']
+export type ScriptFile = Schemas['FileListed']
+export type FileMeta = Schemas['FileMeta']
+export type ProjectFiles = Schemas['ProjectFiles']
+export type FileDetail = Schemas['FileDetail']
+export type FileVersion = Schemas['VersionOut']
+export type FileVersions = Schemas['VersionList']
+export type SyntaxReport = Schemas['SyntaxAnswer']
+
+export type Registrations = Schemas['Registrations']
+export type RunningScript = Schemas['RunningScript']
+export type RouteEntry = Schemas['RouteInfo']
+export type FunctionEntry = Schemas['FunctionInfo']
+export type ListenerEntry = Schemas['ListenerInfo']
+export type RegistryStatus = Schemas['RegistryStatus']
+
+export type Task = Schemas['TaskOut']
+export type TaskLog = Schemas['LogOut']
+export type SchedulePreview = Schemas['Preview']
+export type TestRun = Schemas['ScriptTrial']
+export type TrialDelivery = Schemas['TrialDelivery']
+export type Delivery = Schemas['DeliveryOut']
+/** A page of a server-side list (the task list's paging, for any item type). */
+export type Page<T> = Omit<Schemas['TaskPage'], 'items'> & { items: T[] }
+
+export type Rendered = Schemas['Render']
+export type Renders = Schemas['Renders']
+export type Channel = Schemas['ChannelOut']
+export type WecomApp = Schemas['WecomAppOut']
+export type Secret = Schemas['SecretOut']
+export type Tenant = Schemas['TenantOut']
+export type TenantConfig = Schemas['ConfigOut']
+export type Health = Schemas['Health']
+
+// The request schemas name the allowed values; the answers type them as plain strings.
+export type ExecutionType = Schemas['TaskCreate']['execution_type']
+export type ScheduleType = Schemas['TaskCreate']['schedule_type']
+export type OverlapPolicy = Schemas['TaskCreate']['overlap_policy']
+export type ChannelType = Schemas['ChannelCreate']['channel_type']
+export type RestartPolicy = Schemas['StartRequest']['restart_policy']
+
+export const EXECUTION_TYPES = ['script', 'webhook'] as const satisfies readonly ExecutionType[]
+export const SCHEDULE_TYPES = ['cron', 'simple'] as const satisfies readonly ScheduleType[]
+export const OVERLAP_POLICIES = ['skip', 'queue'] as const satisfies readonly OverlapPolicy[]
+export const CHANNEL_TYPES = ['dingtalk_bot', 'wecom_bot', 'apprise'] as const satisfies readonly ChannelType[]
+
+/** `value` if it is one of `values` (an enum the server answers as a string), else `fallback`. */
+export function oneOf<T extends string>(values: readonly T[], value: string, fallback: T): T {
+  return values.find((v) => v === value) ?? fallback
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return isRecord(value) && Object.values(value).every((v) => typeof v === 'string')
+}
+
+/** A sandbox as `/api/health` reports it (`sandbox` for task runs, `service_sandbox` for services). */
+export interface SandboxReport {
+  /** the strongest layer in use: L0 .. L3 */
+  level: string
+  /** the layers every child is started with */
+  active: string[]
+  /** each layer's probe verdict ("ok", or why not) */
+  probe: Record<string, string>
+}
+
+export function sandboxReportOf(value: Record<string, unknown> | null): SandboxReport | null {
+  if (!value || typeof value.level !== 'string') return null
+  const active = Array.isArray(value.active) ? value.active.filter((v): v is string => typeof v === 'string') : []
+  return { level: value.level, active, probe: isStringRecord(value.probe) ? value.probe : {} }
+}
+
+/** What each kind of channel would receive for a result (check-result, a test run), or why not. */
+export type MessagePreview = Renders | { error: string }
+
+function isRendered(value: unknown): value is Rendered {
+  return isRecord(value) && typeof value.msg_type === 'string'
+}
+
+/** A test run's `messages` (free-form in the schema) as a preview, when it is one. */
+export function previewOf(messages: Record<string, unknown> | null): MessagePreview | null {
+  if (!messages) return null
+  if (typeof messages.error === 'string') return { error: messages.error }
+  const { dingtalk_bot, wecom_bot, wecom_app, apprise } = messages
+  if (isRendered(dingtalk_bot) && isRendered(wecom_bot) && isRendered(wecom_app) && isRendered(apprise)) {
+    return { dingtalk_bot, wecom_bot, wecom_app, apprise }
+  }
+  return null
+}
+
+// -- answers the schema does not declare yet (their operations answer `dict[str, Any]`) ----------
+
+/** GET/POST /api/auth/session */
 export interface User {
   name: string
   role: string
@@ -12,290 +112,14 @@ export interface SessionInfo {
   csrf_token: string | null
 }
 
-export interface Project {
-  id: number
-  project_name: string
-  project_path: string
-  description: string | null
-  status: string
-  created_at: string
-  updated_at: string
-}
-
-export interface ScriptFile {
-  id: number
-  file_name: string
-  file_path: string
-  file_type: string
-  size: number
-  has_boot_function: boolean
-  status: string
-  created_at: string
-}
-
-export interface ProjectFiles {
-  project: Pick<Project, 'id' | 'project_name' | 'project_path'>
-  files: ScriptFile[]
-}
-
-export interface FileDetail {
-  file: ScriptFile & { project_id: number; updated_at: string }
-  content: string
-}
-
-export interface FileVersion {
-  version: number
-  size: number
-  created_by: string | null
-  created_at: string
-  content?: string
-}
-
-export interface FileVersions {
-  file_id: number
-  current_version: number
-  versions: FileVersion[]
-}
-
-export interface SyntaxReport {
-  valid: boolean
-  message?: string
-  error?: string
-  line?: number | null
-  offset?: number | null
-}
-
-export interface Registrations {
-  apis: number
-  functions: number
-  events: number
-  timers: number
-}
-
-export interface RunningScript {
-  script_id: string
-  script_path: string
-  started_at: string
-  status: string
-  message: string | null
-  pid: number | null
-  restart_policy: string
-  sandbox: string
-  restarts: number
-  registrations: Registrations
-}
-
-export interface RouteEntry {
-  path: string
-  method: string
-  script_id: string
-  description: string
-  call_count: number
-  average_response_time_ms: number
-  registered_at: string
-}
-
-export interface FunctionEntry {
-  script_id: string
-  description: string
-  is_async: boolean
-  call_count: number
-  success_count: number
-  error_count: number
-  average_execution_time_ms: number
-}
-
-export interface ListenerEntry {
-  script_id: string
-  priority: number
-  registered_at: string
-}
-
-export interface ActiveScript {
-  script_path: string
-  started_at: string
-  status: string
-  heartbeat: number | null
-}
-
-export interface RegistryStatus {
-  api_routes: Record<string, RouteEntry>
-  registered_functions: Record<string, FunctionEntry>
-  event_listeners: Record<string, ListenerEntry[]>
-  timers: Record<string, Record<string, unknown>>
-  active_scripts: Record<string, ActiveScript>
-}
-
-export type ExecutionType = 'webhook' | 'script'
-export type ScheduleType = 'simple' | 'cron'
-
-export interface Task {
-  id: number
-  tenant_id: string | null
-  task_name: string
-  task_desc: string | null
-  schedule_type: ScheduleType
-  time_points: string[] | null
-  cron_expression: string | null
-  timezone: string
-  execution_type: ExecutionType
-  webhook_url: string | null
-  script_content: string | null
-  script_deps: string | null
-  input_params: Record<string, unknown> | null
-  retry_count: number
-  retry_interval: number
-  alert_on_failure: boolean
-  alert_webhook: string | null
-  notify_channels: number[] | null
-  notify_wecom_app_id: number | null
-  is_enabled: boolean
-  overlap_policy: 'skip' | 'queue'
-  timeout_seconds: number
-  next_run_at: string | null
-  last_run_at: string | null
-  last_run_status: string | null
-  last_run_message: string | null
-}
-
-export interface Page<T> {
-  items: T[]
-  total: number
-  page: number
-  page_size: number
-}
-
-export interface TaskLog {
-  id: number
-  task_id: number
-  trace_id: string
-  status: string
-  trigger: string
-  scheduled_at: string | null
-  started_at: string | null
-  finished_at: string | null
-  duration_ms: number | null
-  output: string | null
-  error: string | null
-  retry_count: number
-  created_at: string
-}
-
-export interface SchedulePreview {
-  schedule_type: ScheduleType
-  timezone: string
-  description: string
-  next_runs: string[]
-}
-
-export interface Rendered {
-  msg_type: string
-  converted_from: string | null
-  payload?: unknown
-  title?: string
-  body?: string
-}
-
-export interface DeliveryOutcome {
-  target: string
-  channel_type: string
-  ok: boolean
-  message: string
-}
-
-/** What each kind of channel would receive for a result (check-result), or why it cannot be sent. */
-export type MessagePreview = Record<string, Rendered> | { error: string }
-
-export interface TestRun {
-  success: boolean
-  output: string
-  error: string | null
-  line: number | null
-  duration_ms: number
-  trace_id: string
-  result: unknown
-  sandbox: unknown
-  messages: MessagePreview | null
-  deliveries: DeliveryOutcome[]
-}
-
-export interface Delivery {
-  id: number
-  channel_id: number | null
-  target: string
-  channel_type: string
-  msg_type: string
-  status: string
-  attempts: number
-  response: string | null
-  trace_id: string | null
-  created_at: string
-}
-
-export type ChannelType = 'dingtalk_bot' | 'wecom_bot' | 'apprise'
-
-export interface Channel {
-  id: number
-  tenant_id: string | null
-  channel_name: string
-  channel_type: ChannelType
-  webhook_url: string
-  sign_secret: string | null
-  has_sign_secret: boolean
-  description: string | null
-  is_enabled: boolean
-}
-
-export interface WecomApp {
-  id: number
-  app_name: string
-  corp_id: string
-  agent_id: number
-  secret: string
-  default_touser: string | null
-  default_toparty: string | null
-  api_base: string
-  description: string | null
-  is_enabled: boolean
-}
-
-export interface Secret {
-  id: number
-  key: string
-  tenant_id: string | null
-  shared: boolean
-  description: string | null
-  updated_at: string
-}
-
+/** GET /api/scheduled-tasks/{task_id}/vars */
 export interface TaskVariable {
   key: string
   value: unknown
   updated_at: string
 }
 
-export interface Tenant {
-  tenant_id: string
-  tenant_name: string
-  description: string | null
-  is_enabled: boolean
-}
-
-export interface TenantConfig {
-  tenant_id: string
-  app_code: string
-  key: string
-  value: unknown
-  updated_at: string
-}
-
-export interface Health {
-  status: string
-  version: string
-  database: string
-  sandbox: { level: string; active: string[]; probe: Record<string, string> } | null
-}
-
+/** GET /api/scheduled-tasks/sdk-docs */
 export interface SdkFunction {
   name: string
   signature: string
@@ -311,6 +135,7 @@ export interface SdkDocs {
   result: { description: string; description_en: string; msg_types: string[] }
 }
 
+/** GET /api/script/vwed-docs */
 export interface VwedMember {
   name: string
   signature: string

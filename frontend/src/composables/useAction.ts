@@ -23,6 +23,12 @@ export function describeError(error: unknown, t: Translate): string {
 
 const WHOLE = Symbol('whole action')
 
+/**
+ * What a page does with a failure before the toast: places what it can (field errors next to their
+ * fields, a panel of its own) and returns what is left to say in the toast, or null for nothing.
+ */
+export type FailureHandler = (error: ApiError) => ApiError | null
+
 export function useAction() {
   const { t } = useI18n()
   const running = ref(new Set<ActionKey | typeof WHOLE>())
@@ -32,14 +38,23 @@ export function useAction() {
     return running.value.has(key ?? WHOLE)
   }
 
+  function say(error: unknown): void {
+    // "unavailable" has its own banner; repeating it in a toast would only add noise
+    if (error instanceof ApiError && error.kind === 'unavailable') return
+    // a busy server is not a mistake of the person: a warning that says to try again
+    const type = error instanceof ApiError && error.kind === 'busy' ? 'warning' : 'error'
+    ElMessage({ type, message: describeError(error, t), grouping: true, duration: 5000, showClose: true })
+  }
+
   /**
    * Run `work`; show its message (or `success`) when it succeeds and the error when it fails. With a
-   * `key` (a row's id) only that row's button shows loading.
+   * `key` (a row's id) only that row's button shows loading; `handle` places a failure first.
    */
   async function run<T>(
     work: () => Promise<T>,
-    success?: string | ((value: T) => string | undefined),
+    success?: string | ((value: T) => string | null | undefined),
     key?: ActionKey,
+    handle?: FailureHandler,
   ): Promise<T | undefined> {
     const mark = key ?? WHOLE
     running.value.add(mark)
@@ -49,10 +64,8 @@ export function useAction() {
       if (text) ElMessage.success({ message: text, grouping: true })
       return value
     } catch (error) {
-      // "unavailable" has its own banner; repeating it in a toast would only add noise
-      if (!(error instanceof ApiError && error.kind === 'unavailable')) {
-        ElMessage.error({ message: describeError(error, t), grouping: true, duration: 5000, showClose: true })
-      }
+      const left = error instanceof ApiError && handle ? handle(error) : error
+      if (left !== null) say(left)
       return undefined
     } finally {
       running.value.delete(mark)

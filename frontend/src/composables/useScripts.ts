@@ -1,12 +1,9 @@
 // Script services (seed 000 section 3): start, stop, the running list, the registry, calls.
 import { api, data, envelope, rawCall } from '@/api/client'
-import type { RegistryStatus, RunningScript } from '@/api/types'
+import type { RestartPolicy } from '@/api/types'
 
-export const running = () => data<RunningScript[]>(api.GET('/api/script/scripts/running'))
-
-export const registry = () => data<RegistryStatus>(api.GET('/api/script/registry/status'))
-
-export type RestartPolicy = 'never' | 'on-failure'
+export const running = () => data(api.GET('/api/script/scripts/running'))
+export const registry = () => data(api.GET('/api/script/registry/status'))
 
 export const start = (script_path: string, start_params: Record<string, unknown> | null, restart_policy: RestartPolicy = 'never') =>
   envelope(api.POST('/api/script/scripts/start', { body: { script_path, start_params, restart_policy } }))
@@ -40,4 +37,10 @@ export async function callFunction(script_id: string, function_name: string, fun
     body: { script_id, function_name, function_args },
   })
   return { status: answer.response.status, body: answer.data ?? answer.error, ms: performance.now() - started }
+}
+
+/** The name to call a registry function by: its key without the `tenant:` prefix an admin sees. */
+export function functionName(key: string, tenantId: string | null): string {
+  const prefix = tenantId === null ? '' : `${tenantId}:`
+  return prefix && key.startsWith(prefix) ? key.slice(prefix.length) : key
 }

@@ -1,14 +1,14 @@
 // Scheduled tasks (seed 004): list with filters and paging, CRUD, toggle, run now, logs, previews.
-import { api, data, envelope } from '@/api/client'
-import type { Delivery, ExecutionType, Page, SchedulePreview, Task, TaskLog, TaskVariable, TestRun } from '@/api/types'
+import { api, data, envelope, undeclaredData } from '@/api/client'
 import type { components } from '@/api/schema'
+import type { ExecutionType, TaskVariable } from '@/api/types'
 
 export type TaskBody = components['schemas']['TaskCreate']
+export type TaskChanges = components['schemas']['TaskUpdate']
 export type PreviewBody = components['schemas']['SchedulePreview']
 export type TestBody = components['schemas']['TestScript']
 
 export const LAST_STATUSES = ['success', 'failed', 'running'] as const
-export const EXECUTION_TYPES = ['script', 'webhook'] as const satisfies readonly ExecutionType[]
 
 export interface TaskFilters {
   keyword?: string
@@ -18,40 +18,24 @@ export interface TaskFilters {
 }
 
 export const listTasks = (filters: TaskFilters, page: number, page_size: number) =>
-  data<Page<Task>>(api.GET('/api/scheduled-tasks', { params: { query: { ...filters, page, page_size } } }))
-
-export const getTask = (id: number) =>
-  data<Task>(api.GET('/api/scheduled-tasks/{task_id}', { params: { path: { task_id: id } } }))
-
-export const createTask = (body: TaskBody) => envelope<Task>(api.POST('/api/scheduled-tasks', { body }))
-
-export const updateTask = (id: number, body: TaskBody) =>
-  envelope<Task>(api.PUT('/api/scheduled-tasks/{task_id}', { params: { path: { task_id: id } }, body }))
-
+  data(api.GET('/api/scheduled-tasks', { params: { query: { ...filters, page, page_size } } }))
+export const getTask = (id: number) => data(api.GET('/api/scheduled-tasks/{task_id}', { params: { path: { task_id: id } } }))
+export const createTask = (body: TaskBody) => envelope(api.POST('/api/scheduled-tasks', { body }))
+export const updateTask = (id: number, body: TaskChanges) =>
+  envelope(api.PUT('/api/scheduled-tasks/{task_id}', { params: { path: { task_id: id } }, body }))
 export const deleteTask = (id: number) =>
   envelope(api.DELETE('/api/scheduled-tasks/{task_id}', { params: { path: { task_id: id } } }))
-
 export const toggleTask = (id: number, is_enabled: boolean) =>
-  envelope<Task>(api.POST('/api/scheduled-tasks/{task_id}/toggle', { params: { path: { task_id: id } }, body: { is_enabled } }))
-
+  envelope(api.POST('/api/scheduled-tasks/{task_id}/toggle', { params: { path: { task_id: id } }, body: { is_enabled } }))
 export const runNow = (id: number) =>
   envelope(api.POST('/api/scheduled-tasks/{task_id}/run', { params: { path: { task_id: id } } }))
-
 export const taskLogs = (id: number, page: number) =>
-  data<Page<TaskLog>>(
-    api.GET('/api/scheduled-tasks/{task_id}/logs', { params: { path: { task_id: id }, query: { page, page_size: 50 } } }),
-  )
-
+  data(api.GET('/api/scheduled-tasks/{task_id}/logs', { params: { path: { task_id: id }, query: { page, page_size: 50 } } }))
 export const deliveries = (trace_id: string) =>
-  data<Delivery[]>(api.GET('/api/notification-channels/deliveries', { params: { query: { trace_id } } }))
-
-export const previewSchedule = (body: PreviewBody) =>
-  data<SchedulePreview>(api.POST('/api/scheduled-tasks/schedule-preview', { body }))
-
-export const testScript = (body: TestBody) => data<TestRun>(api.POST('/api/scheduled-tasks/test-script', { body }))
-
+  data(api.GET('/api/notification-channels/deliveries', { params: { query: { trace_id } } }))
+export const previewSchedule = (body: PreviewBody) => data(api.POST('/api/scheduled-tasks/schedule-preview', { body }))
+export const testScript = (body: TestBody) => data(api.POST('/api/scheduled-tasks/test-script', { body }))
 export const taskVars = (id: number) =>
-  data<TaskVariable[]>(api.GET('/api/scheduled-tasks/{task_id}/vars', { params: { path: { task_id: id } } }))
-
+  undeclaredData<TaskVariable[]>(api.GET('/api/scheduled-tasks/{task_id}/vars', { params: { path: { task_id: id } } }))
 export const deleteVar = (id: number, key: string) =>
   envelope(api.DELETE('/api/scheduled-tasks/{task_id}/vars/{key}', { params: { path: { task_id: id, key } } }))

@@ -2,7 +2,7 @@
 // holds an HttpOnly cookie, and this store only the user and the session's CSRF token (in memory).
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { api, clientState, data, envelope } from '@/api/client'
+import { api, clientState, envelope, undeclaredData } from '@/api/client'
 import type { SessionInfo, User } from '@/api/types'
 
 export const useSession = defineStore('session', () => {
@@ -19,14 +19,14 @@ export const useSession = defineStore('session', () => {
   /** Ask the server whether the cookie is still good (on start and after the backend comes back). */
   async function refresh(): Promise<void> {
     try {
-      adopt(await data<SessionInfo>(api.GET('/api/auth/session')))
+      adopt(await undeclaredData<SessionInfo>(api.GET('/api/auth/session')))
     } catch {
       adopt(null)
     }
   }
 
   async function signIn(token: string): Promise<void> {
-    adopt(await data<SessionInfo>(api.POST('/api/auth/session', { body: { token } })))
+    adopt(await undeclaredData<SessionInfo>(api.POST('/api/auth/session', { body: { token } })))
   }
 
   async function signOut(): Promise<void> {
