@@ -36,6 +36,8 @@ SCALE_ENV = {
     "VWED_LOG_TENANT_RATE_PER_SECOND": "10000000",
     "VWED_LOG_TENANT_BURST": "10000000",
     "VWED_WS_MAX_PENDING": "400000",
+    # Flooding 100,000 lines takes a while on a loaded 2-core machine; the route may not be cut off.
+    "VWED_SCRIPT_CALL_TIMEOUT": "180",
 }
 FLOOD = """def boot():
     @VWED.api.post("/flood", description="log n lines")
