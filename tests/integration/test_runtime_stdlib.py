@@ -83,7 +83,8 @@ async def test_a_task_run_parses_times_with_and_without_a_mount_namespace(
     runtime = TaskRuntime("zygote", tmp_path / "runs", 62000)
     await runtime.start()
     try:
-        assert runtime.report.spec.uid and runtime.report.spec.namespaces
+        assert runtime.report.spec.uid
+        assert runtime.report.spec.namespaces
         # The layers of a node where unshare is refused (a container): uid, Landlock and seccomp.
         runtime.report.spec = dataclasses.replace(runtime.report.spec, namespaces=namespaces)
         spec = RunSpec(CHECKS + "result = checks()\n", {}, 1, None, "trace")
