@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import textwrap
+from typing import Any
 
 import httpx
 import pytest
@@ -407,6 +409,74 @@ async def test_start_params_data_timers_and_imported_asyncio_work_in_the_script(
         return (await call(client, script_id, "ticks")).json()["result"] >= 3
 
     await eventually(ticked)
+
+
+ONE_SHOTS = script(
+    """
+    import asyncio
+
+    def boot():
+        @VWED.timer.once(delay=0)
+        async def held():
+            VWED.log.sync_info("held fired")
+            for _ in range(3000):
+                if VWED.data.get("release"):
+                    return
+                await asyncio.sleep(0.01)
+
+        @VWED.timer.interval(0.01, repeat=False)
+        def broken():
+            raise ValueError("定时失败")
+
+        @VWED.timer.interval(60)
+        def later():
+            pass
+
+        @VWED.function.register("release")
+        def release(args):
+            VWED.data.set("release", True)
+
+        @VWED.function.register("add_once")
+        def add_once(args):
+            @VWED.timer.once(delay=0)
+            def late():
+                VWED.log.sync_info("late fired")
+    """
+)
+API_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+async def test_a_one_shot_timer_is_listed_until_its_callback_has_run_and_then_leaves_the_registry(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await add_file(client, ONE_SHOTS)
+    lines = await subscribe(app, "script.log.*")
+    started = await start(client, "main.py")
+    script_id = started["script_id"]
+    assert started["registrations"]["timers"] == 3
+
+    async def timers() -> dict[str, dict[str, object]]:
+        status = (await client.get("/api/script/registry/status")).json()["data"]
+        return {str(t["name"]): t for t in status["timers"].values()}
+
+    fired = await wait_for(lines, lambda m: m.data["message"] == "held fired")
+    assert API_TIME.match(fired.data["timestamp"])
+    # `broken` raised and is done; `held` has fired but its callback is still running.
+    assert await eventually(lambda: _names(timers, {"held", "later"}))
+    listed = await timers()
+    assert listed["held"]["timer_id"] == f"{script_id}:timer:1"
+    assert API_TIME.match(str(listed["held"]["registered_at"]))
+    await call(client, script_id, "release")
+    assert await eventually(lambda: _names(timers, {"later"}))
+    await call(client, script_id, "add_once")
+    await wait_for(lines, lambda m: m.data["message"] == "late fired")
+    assert await eventually(lambda: _names(timers, {"later"}))
+    counts = (await client.get("/api/script/scripts/running")).json()["data"][0]["registrations"]
+    assert counts["timers"] == 1
+
+
+async def _names(timers: Any, expected: set[str]) -> bool:
+    return set(await timers()) == expected
 
 
 SANDBOX = script(

@@ -25,13 +25,16 @@ class ProcessObserver(Protocol):
     """What the supervisor hears from a running script."""
 
     def on_log(self, script_id: str, message: dict[str, Any]) -> None:
-        """A log line (`level`, `message`, `data`, `ts`, `source`)."""
+        """A log line (`level`, `message`, `data`, `ts` (Unix time), `source`)."""
 
     def on_emit(self, script_id: str, event: str, data: Any) -> None:
         """`VWED.event.emit(event, data)` was called."""
 
     def on_register(self, script_id: str, kind: str, entry: Registrations) -> None:
         """A registration made after start-up (validated)."""
+
+    def on_timer_ended(self, script_id: str, timer: int) -> None:
+        """The last run of timer number `timer` is over (a one-shot timer has fired)."""
 
     def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
         """`VWED.function.call(name, args)`: answer with `ScriptProcess.answer`."""
@@ -222,6 +225,8 @@ class ScriptProcess:
         elif kind == "register":
             entry = Registrations.one(str(message["kind"]), message["entry"])
             self.observer.on_register(self.script_id, str(message["kind"]), entry)
+        elif kind == "timer_ended":
+            self.observer.on_timer_ended(self.script_id, int(message["timer"]))
         elif kind in ("ready", "failed", "sandbox_failed") and not self.booted.done():
             self.heartbeat = time.time()
             self.booted.set_result(message)

@@ -60,16 +60,15 @@ class ListenerEntry(_Entry):
 
 
 class TimerEntry(BaseModel):
-    """A `VWED.timer` timer as the child reports it (timers run inside the child)."""
+    """A `VWED.timer` timer as the child reports it (timers run inside the child), numbered by it."""
 
     model_config = ConfigDict(extra="ignore")
 
-    timer_id: str = Field(max_length=400)
+    timer: int = Field(ge=1)
     name: str = Field(max_length=200)
     kind: Literal["interval", "once"]
     interval_seconds: float = Field(ge=0)
     delay_seconds: float = Field(ge=0)
-    registered_at: str = Field(max_length=40)
 
 
 class RegistrationError(ValueError):
@@ -181,6 +180,41 @@ class Listener:
     order: int
 
 
+@dataclass
+class Timer:
+    """A timer running in a script; a one-shot one is listed until its callback has run."""
+
+    script_id: str
+    number: int
+    name: str
+    kind: str
+    interval_seconds: float
+    delay_seconds: float
+    registered_at: str
+
+    @property
+    def timer_id(self) -> str:
+        """`<script_id>:timer:<n>`: named by the host, so no script can name another's timer."""
+        return timer_key(self.script_id, self.number)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The timer as the registry status lists it."""
+        return {
+            "timer_id": self.timer_id,
+            "name": self.name,
+            "kind": self.kind,
+            "interval_seconds": self.interval_seconds,
+            "delay_seconds": self.delay_seconds,
+            "registered_at": self.registered_at,
+            "script_id": self.script_id,
+        }
+
+
+def timer_key(script_id: str, number: int) -> str:
+    """The registry key of timer `number` of `script_id`."""
+    return f"{script_id}:timer:{number}"
+
+
 @dataclass(frozen=True)
 class Clash:
     """A registration another running script already owns."""
@@ -226,7 +260,7 @@ class Registry:
         self.routes: dict[str, Route] = {}
         self.functions: dict[FunctionKey, Function] = {}
         self.listeners: dict[str, list[Listener]] = {}
-        self.timers: dict[str, dict[str, Any]] = {}
+        self.timers: dict[str, Timer] = {}
         self._order = 0
 
     # changes ----------------------------------------------------------------------------------
@@ -290,8 +324,17 @@ class Registry:
                 )
             )
             listeners.sort(key=lambda item: (item.priority, item.order))
-        for timer in registrations.timers:
-            self.timers[timer.timer_id] = {**timer.model_dump(), "script_id": script_id}
+        for timer_entry in registrations.timers:
+            timer = Timer(
+                script_id=script_id,
+                number=timer_entry.timer,
+                name=timer_entry.name,
+                kind=timer_entry.kind,
+                interval_seconds=timer_entry.interval_seconds,
+                delay_seconds=timer_entry.delay_seconds,
+                registered_at=now,
+            )
+            self.timers[timer.timer_id] = timer
 
     def remove(self, script_id: str) -> Counts:
         """Forget everything `script_id` registered; return how much that was."""
@@ -304,8 +347,12 @@ class Registry:
                 self.listeners[event] = kept
             else:
                 del self.listeners[event]
-        self.timers = {k: t for k, t in self.timers.items() if t["script_id"] != script_id}
+        self.timers = {k: t for k, t in self.timers.items() if t.script_id != script_id}
         return counts
+
+    def end_timer(self, script_id: str, number: int) -> bool:
+        """Forget timer `number` of `script_id` (its last run is over); whether it was registered."""
+        return self.timers.pop(timer_key(script_id, number), None) is not None
 
     # reads ------------------------------------------------------------------------------------
 
@@ -315,7 +362,7 @@ class Registry:
             apis=sum(1 for r in self.routes.values() if r.script_id == script_id),
             functions=sum(1 for f in self.functions.values() if f.script_id == script_id),
             events=sum(1 for items in self.listeners.values() for i in items if i.script_id == script_id),
-            timers=sum(1 for t in self.timers.values() if t["script_id"] == script_id),
+            timers=sum(1 for t in self.timers.values() if t.script_id == script_id),
         )
 
     def function(self, owner: Owner, name: str) -> Function | None:

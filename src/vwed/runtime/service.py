@@ -36,7 +36,6 @@ from vwed.runtime.registry import (
     Registrations,
     Registry,
     Route,
-    TimerEntry,
     route_path,
 )
 from vwed.runtime.tasks import RunSpec, SdkRefused, TaskLimits, TaskRunResult, TaskRuntime
@@ -69,7 +68,6 @@ __all__ = [
     "TaskLimits",
     "TaskRunResult",
     "TaskRuntime",
-    "TimerEntry",
     "VwedObject",
     "describe_exit",
     "layers_wanted",

@@ -4,7 +4,8 @@ The zygote calls `start` once the sandbox is in place. Frames from the host: `bo
 `start_params`), `go` (registrations accepted: start timers and heartbeats), `call` (a route, function or
 listener, by handler number), `cancel`, `answer` (to a question this child asked) and `stop`. Frames to
 the host: `ready` (registrations and the sandbox layers) or `failed`, `result`, `log`, `emit`, `register`
-(made after boot), the questions `invoke` (`VWED.function.call`) and `http` (`VWED.http`), and `hb`.
+(made after boot), `timer_ended` (a one-shot timer has run), the questions `invoke`
+(`VWED.function.call`) and `http` (`VWED.http`), and `hb`.
 
 `async` handlers run on the loop and plain ones in a pool of worker threads, so a blocking handler does
 not freeze the others; a sync handler's reply is written from its own thread.
@@ -28,7 +29,6 @@ import traceback
 import types
 from collections.abc import Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from .vwed import Handler, Vwed, now_iso
@@ -193,9 +193,11 @@ class ServiceRuntime(asyncio.Protocol):
                 frame = frame[sent:]
 
     def log(self, level: str, message: Any, data: dict[str, Any], source: str = "log") -> None:
-        """Send a log line to the host; `source` is `log`, `stdout` or `stderr`. Never raises."""
-        stamp = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        line = {"t": "log", "level": level, "message": str(message)[:LOG_MESSAGE_MAX], "ts": stamp}
+        """Send a log line to the host; `source` is `log`, `stdout` or `stderr`. Never raises.
+
+        `ts` is the Unix time of the line; the host writes it in the API's time format.
+        """
+        line = {"t": "log", "level": level, "message": str(message)[:LOG_MESSAGE_MAX], "ts": time.time()}
         try:
             self.send({**line, "data": data, "source": source})
         except Unencodable as exc:
@@ -258,14 +260,14 @@ class ServiceRuntime(asyncio.Protocol):
             self.send({"t": "register", "kind": kind, "entry": entry})
 
     def add_timer(self, func: Handler, kind: str, interval: float, delay: float) -> None:
-        """Record a timer; timers start once the host has accepted the service's registrations."""
+        """Record a timer (numbered like handlers); timers start once the host has accepted the
+        service's registrations."""
         entry = {
-            "timer_id": f"{self.script_id}:timer:{len(self.timer_funcs) + 1}",
+            "timer": len(self.timer_funcs) + 1,
             "name": getattr(func, "__name__", "timer"),
             "kind": kind,
             "interval_seconds": interval,
             "delay_seconds": delay,
-            "registered_at": now_iso(),
         }
         self.timer_funcs.append((func, entry))
         self.registrations["timers"].append(entry)
@@ -455,7 +457,8 @@ class ServiceRuntime(asyncio.Protocol):
         self.spawn(self.heartbeat(), None)
 
     async def run_timer(self, func: Handler, entry: dict[str, Any]) -> None:
-        """Run a timer's callback after its delay, then every interval for `interval` timers."""
+        """Run a timer's callback after its delay, then every interval for `interval` timers; tell the
+        host when a one-shot timer's callback has run (`timer_ended`), so it leaves the registry."""
         await asyncio.sleep(entry["delay_seconds"])
         while True:
             try:
@@ -467,8 +470,9 @@ class ServiceRuntime(asyncio.Protocol):
                     {"traceback": format_tb(exc)},
                 )
             if entry["kind"] != "interval":
-                return
+                break
             await asyncio.sleep(max(entry["interval_seconds"], 0.001))
+        self.send({"t": "timer_ended", "timer": entry["timer"]})
 
     async def heartbeat(self) -> None:
         """Tell the host every few seconds that the loop is alive."""
