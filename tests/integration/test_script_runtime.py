@@ -97,7 +97,12 @@ async def test_custom_routes_fill_path_params_and_accept_json_form_and_text_bodi
         404,
         {"success": False, "error": "接口不存在: /api/custom/nothing"},
     )
-    assert (await client.get("/api/custom/echo")).status_code == 405
+    wrong = await client.get("/api/custom/echo")
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "POST")
+    assert wrong.json() == {"success": False, "error": "不支持的请求方法: GET"}
+    # A method no script may register: the framework's 405, naming the methods of `/api/custom/*`.
+    options = await client.options("/api/custom/echo")
+    assert (options.status_code, options.headers["allow"]) == (405, "GET, POST, PUT, PATCH, DELETE")
 
 
 async def test_custom_routes_need_the_bearer_token(
@@ -231,12 +236,12 @@ async def test_a_child_that_exits_is_noticed_at_once_and_its_registrations_disap
 
     crashed = await client.get("/api/custom/exit")
     assert crashed.status_code == 503
-    assert crashed.json() == {"success": False, "error": "脚本进程已退出: exit code 3"}
+    assert crashed.json() == {"success": False, "error": "脚本进程已退出: 退出码 3"}
     error = await wait_for(statuses, lambda m: m.data["status"] == "error")
-    assert error.data["message"] == "脚本进程已退出: exit code 3"
+    assert error.data["message"] == "脚本进程已退出: 退出码 3"
     running = (await client.get("/api/script/scripts/running")).json()["data"]
     assert [(r["status"], r["message"], r["registrations"]["apis"]) for r in running] == [
-        ("error", "脚本进程已退出: exit code 3", 0)
+        ("error", "脚本进程已退出: 退出码 3", 0)
     ]
     assert (await client.get("/api/custom/alive")).status_code == 404
     status = (await client.get("/api/script/registry/status")).json()["data"]
@@ -258,7 +263,7 @@ async def test_a_killed_child_with_on_failure_policy_comes_back(
 
     seen = await messages_until(statuses, lambda m: m.data["status"] == "running")
     assert [m.data["status"] for m in seen] == ["error", "restarting", "running"]
-    assert seen[0].data["message"] == "脚本进程已退出: signal SIGKILL"
+    assert seen[0].data["message"] == "脚本进程已退出: 信号 SIGKILL"
     assert (await client.get("/api/custom/alive")).json() == {"alive": True}
     running = (await client.get("/api/script/scripts/running")).json()["data"][0]
     assert (running["script_id"], running["status"], running["restarts"]) == (script_id, "running", 1)
@@ -533,7 +538,7 @@ async def test_when_the_zygote_dies_its_services_fail_and_restart_on_a_new_zygot
 
     seen = await messages_until(statuses, lambda m: m.data["status"] == "running")
     assert [m.data["status"] for m in seen] == ["error", "restarting", "running"]
-    assert seen[0].data["message"] == "脚本进程已退出: zygote exited"
+    assert seen[0].data["message"] == "脚本进程已退出: zygote 进程已退出"
     assert (await client.get("/api/custom/alive")).json() == {"alive": True}
     assert app.state.scripts.runtime.launcher.process.pid != zygote.pid
 
@@ -582,7 +587,7 @@ async def test_a_boot_that_exits_or_hangs_fails_the_start_and_leaves_nothing_run
     exited = await client.post("/api/script/scripts/start", json={"script_path": "exits.py"})
     assert (exited.status_code, exited.json()) == (
         500,
-        {"success": False, "error": "脚本进程已退出: exit code 3"},
+        {"success": False, "error": "脚本进程已退出: 退出码 3"},
     )
     hung = await client.post("/api/script/scripts/start", json={"script_path": "hangs.py"})
     # a boot() that never finishes is the script's fault: 400, like one that raises

@@ -12,10 +12,13 @@ only in the caller's own namespace. Route keys (`GET:/api/custom/x`) are still o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vwed.i18n import Text, field_path, field_text
 
 CUSTOM_PREFIX = "/api/custom"
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -72,7 +75,14 @@ class TimerEntry(BaseModel):
 
 
 class RegistrationError(ValueError):
-    """A child reported registrations that are not well formed."""
+    """A child reported registrations that are not well formed; `text` says how."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason.key)
+        self.text = reason
+
+    def __str__(self) -> str:
+        return self.text.render("en")
 
 
 class Registrations(BaseModel):
@@ -92,14 +102,15 @@ class Registrations(BaseModel):
             return cls.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise RegistrationError(f"malformed registration {where}: {first['msg']}") from None
+            where = field_path(first["loc"], "registrations")
+            reason = Text("runtime_registration_malformed", {"field": where, "error": field_text(first)})
+            raise RegistrationError(reason) from None
 
     @classmethod
     def one(cls, kind: str, raw: Any) -> Registrations:
         """A single registration of `kind` made after boot."""
         if kind not in cls.model_fields:
-            raise RegistrationError(f"unknown registration kind {kind!r}")
+            raise RegistrationError(Text("runtime_registration_kind", {"kind": repr(kind[:40])}))
         return cls.parse({kind: [raw]})
 
 
@@ -369,25 +380,29 @@ class Registry:
         """The function `name` in `owner`'s namespace."""
         return self.functions.get((owner, name))
 
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """The route for `method path` with its path parameters, and whether the path exists at all."""
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+        """The route for `method path` with its path parameters."""
         route = self.routes.get(f"{method}:{path}")
         if route is not None:
-            return route, {}, True
-        path_known = False
+            return route, {}
+        for candidate, params in self._at(path):
+            if candidate.method == method:
+                return candidate, params
+        return None, {}
+
+    def routes_at(self, path: str) -> list[Route]:
+        """Every route serving `path`, whatever its method (for a 405's `Allow`)."""
+        return [route for route, _params in self._at(path)]
+
+    def _at(self, path: str) -> Iterator[tuple[Route, dict[str, str]]]:
         for candidate in self.routes.values():
             if candidate.pattern is None:
-                found = candidate.path == path
-                params: dict[str, str] = {}
+                if candidate.path == path:
+                    yield candidate, {}
             else:
                 matched = candidate.pattern.match(path)
-                found = matched is not None
-                params = matched.groupdict() if matched else {}
-            if found:
-                if candidate.method == method:
-                    return candidate, params, True
-                path_known = True
-        return None, {}, path_known
+                if matched is not None:
+                    yield candidate, matched.groupdict()
 
     def listeners_of(self, event: str, owners: frozenset[Owner]) -> list[Listener]:
         """Listeners of `event` whose script belongs to one of `owners`, in calling order."""

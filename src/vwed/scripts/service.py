@@ -19,7 +19,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +31,7 @@ from vwed.bus import Bus, Subscription
 from vwed.config import Settings
 from vwed.db.base import TenantScope, iso, utcnow
 from vwed.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable, VwedError
-from vwed.i18n import translate
+from vwed.i18n import Text, rendered, translate
 from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.projects.models import ScriptFile
 from vwed.projects.service import ProjectService
@@ -49,6 +49,7 @@ from vwed.runtime.service import (
     Runtime,
     ScriptProcess,
     ServiceSandbox,
+    child_line,
     layers_wanted,
     level_of,
 )
@@ -92,10 +93,18 @@ STABLE_SECONDS = 60.0
 
 
 class MethodNotAllowed(VwedError):
-    """The custom path exists, but not for this HTTP method (405)."""
+    """The custom path exists, but not for this HTTP method (405); `Allow` names the methods it has."""
 
     status_code = 405
     default_key = "method_not_allowed"
+
+    def __init__(self, method: str, allowed: Iterable[str]) -> None:
+        super().__init__(method=method)
+        self.allowed = sorted(set(allowed))
+
+    def headers(self) -> dict[str, str]:
+        """`Allow`: the methods scripts serve at the path."""
+        return {"Allow": ", ".join(self.allowed)}
 
 
 class ScriptCallError(VwedError):
@@ -577,7 +586,7 @@ class ScriptSupervisor:
             script_id,
             {
                 "level": message.get("level", "INFO"),
-                "message": message.get("message", ""),
+                "message": child_line(message.get("message")),
                 "timestamp": host_time(message.get("ts")),
                 "data": message.get("data") or {},
                 "source": message.get("source") or "log",
@@ -648,7 +657,7 @@ class ScriptSupervisor:
         if state is not None and state.process is not None:
             state.process.answer(request_id, ok, value, error)
 
-    def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
+    def on_exit(self, script_id: str, reason: Text, expected: bool) -> None:
         """A process ended; unless we stopped it, that is a crash: clean up and maybe restart."""
         state = self.states.get(script_id)
         if expected or state is None or state.status not in ("running", "unresponsive"):
@@ -658,7 +667,7 @@ class ScriptSupervisor:
         state.process = None
         state.status = "error"
         state.message = translate("script_exited", reason=reason)
-        log.warning("script %s exited: %s", script_id, reason)
+        log.warning("script %s exited: %s", script_id, reason.render("en"))
         self._status(state, "error", state.message)
         if time.monotonic() - state.started_clock >= STABLE_SECONDS:
             state.restarts = 0
@@ -796,7 +805,7 @@ class ScriptSupervisor:
                 "timestamp": utc_now(),
                 "result": {
                     "success": result.ok,
-                    "data" if result.ok else "error": result.value if result.ok else result.error,
+                    "data" if result.ok else "error": result.value if result.ok else rendered(result.error),
                     "execution_time_ms": round(result.elapsed_ms, 2),
                 },
             },
