@@ -24,7 +24,6 @@ renders it in its reader's language. What a child raises inside the user's scrip
 from __future__ import annotations
 
 import json
-import re
 import struct
 from collections.abc import Callable
 from typing import Any, TypedDict
@@ -37,8 +36,11 @@ DEFAULT_MAX_FRAME = 4 * MIB
 MAX_DEPTH = 250
 CONTAINERS = (dict, list, tuple)
 INT_MIN, INT_END = -(2**63), 2**64
-# An integer outside the 64-bit range has at least 19 digits: shorter payloads need no exact check.
-LONG_DIGITS = re.compile(rb"\d{19}")
+# An integer outside the 64-bit range has at least 19 digits, so a payload without such a run of digits
+# needs no exact check. Found by mapping every digit to `0` and everything else to `x` and searching for
+# 19 zeros: two C passes, several times faster than a regular expression on every frame.
+DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x78 for byte in range(256))
+LONG_DIGITS = b"0" * 19
 
 Dumps = Callable[[Any], bytes]
 Loads = Callable[[bytes], Any]
@@ -126,6 +128,11 @@ def too_deep(message: Any) -> bool:
     return isinstance(message, CONTAINERS) and nests_deeper(message)
 
 
+def has_long_digits(payload: bytes) -> bool:
+    """Whether `payload` has a run of 19 or more digits (a cheap pre-check for `holds_wide_int`)."""
+    return LONG_DIGITS in payload.translate(DIGITS_AS_ZEROS)
+
+
 def holds_wide_int(value: Any) -> bool:
     """Whether `value` holds an integer outside -2^63 .. 2^64-1 (iterative, stops early)."""
     stack = [value]
@@ -198,7 +205,7 @@ class Wire:
             raise Unencodable(text("wire_not_json", error=str(exc))) from None
         if may_nest_deeper(payload) and self.nested_too_deep(message):
             raise Unencodable(text("wire_too_deep", limit=MAX_DEPTH))
-        if not self.refuses_wide_ints and LONG_DIGITS.search(payload) and holds_wide_int(message):
+        if not self.refuses_wide_ints and has_long_digits(payload) and holds_wide_int(message):
             raise Unencodable(text("wire_int_range"))
         if len(payload) > self.max_frame:
             raise Unencodable(text("wire_too_large", size=len(payload), limit=self.max_frame))
