@@ -28,6 +28,10 @@ class VwedError(Exception):
         self.params = params
         super().__init__(self.key, params)
 
+    def headers(self) -> dict[str, str]:
+        """Response headers the failure needs (`WWW-Authenticate` for a 401, `Allow` for a 405)."""
+        return {}
+
 
 class BadRequest(VwedError):
     """The request is malformed or violates a rule (400)."""
@@ -60,6 +64,10 @@ class Unauthorized(VwedError):
 
     status_code = 401
     default_key = "unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        """The scheme a client should authenticate with."""
+        return {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(VwedError):

@@ -537,6 +537,71 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "此服务器不允许该任务使用 script_deps ({reason})",
         "script_deps are not allowed for this task on this server ({reason})",
     ),
+    # Sent by the children (`vwed.runtime.texts`: only `child_*` and `wire_*` keys are accepted from
+    # them); their zh templates also travel to each child to word exceptions raised in the script.
+    "child_handler_failed": ("{label} 执行失败: {error}", "{label} failed: {error}"),
+    "child_handler_missing": ("处理函数 {handler} 未注册", "Handler {handler} is not registered"),
+    "child_background_failed": ("后台任务失败: {error}", "A background task failed: {error}"),
+    "child_boot_failed": ("boot() 执行失败: {error}", "boot() failed: {error}"),
+    "child_timer_failed": ("定时任务 {name} 执行失败: {error}", "Timer {name} failed: {error}"),
+    "child_value_unsendable": ("返回值无法发送: {reason}", "The return value cannot be sent: {reason}"),
+    "child_registrations_unsendable": (
+        "注册信息无法发送: {reason}",
+        "The registrations cannot be sent: {reason}",
+    ),
+    "child_request_unsendable": ("请求无法发送: {reason}", "The request cannot be sent: {reason}"),
+    "child_sdk_args_unsendable": (
+        "{name}: 参数无法发送: {reason}",
+        "{name}: the arguments cannot be sent: {reason}",
+    ),
+    "child_result_not_json": (
+        "result 不能转换为 JSON: {error}",
+        "result cannot be converted to JSON: {error}",
+    ),
+    "child_result_unsendable": ("result 无法发送: {reason}", "result cannot be sent: {reason}"),
+    "child_sync_in_async": (
+        "{what}: 异步代码中请使用 await,同步形式只用于同步处理函数",
+        "{what}: use `await` in async code; the sync form is for sync handlers",
+    ),
+    "child_http_method": ("不支持的 HTTP 方法: {method}", "Unsupported HTTP method: {method}"),
+    "wire_too_deep": ("嵌套超过 {limit} 层", "nested deeper than {limit} levels"),
+    "wire_too_large": (
+        "{size} 字节,超过帧上限 {limit} 字节 (VWED_RUNTIME_MAX_FRAME_BYTES)",
+        "{size} bytes, above the frame cap of {limit} bytes (VWED_RUNTIME_MAX_FRAME_BYTES)",
+    ),
+    "wire_not_json": ("无法表示为 JSON: {error}", "not representable as JSON: {error}"),
+    "wire_int_range": (
+        "整数超出 64 位范围 (-2^63 到 2^64-1)",
+        "an integer outside the 64-bit range (-2^63 to 2^64-1)",
+    ),
+    "wire_frame_too_large": (
+        "一个 {size} 字节的帧,超过帧上限 {limit} 字节 (VWED_RUNTIME_MAX_FRAME_BYTES)",
+        "a frame of {size} bytes, above the frame cap of {limit} bytes (VWED_RUNTIME_MAX_FRAME_BYTES)",
+    ),
+    "wire_frame_not_json": ("一个不是 JSON 的帧 ({error})", "a frame that is not JSON ({error})"),
+    "wire_frame_not_message": (
+        "一个不是消息的帧 (应为带类型 `t` 的 JSON 对象)",
+        "a frame that is not a message (a JSON object with a type `t`)",
+    ),
+    "wire_frame_too_deep": ("一个嵌套超过 {limit} 层的帧", "a frame nested deeper than {limit} levels"),
+    "wire_frame_malformed": ("一个格式错误的 {kind} 帧 ({error})", "a malformed {kind} frame ({error})"),
+    # the host side of the runtime
+    "runtime_killed": ("被主机终止: 它发送了{reason}", "killed by the host: it sent {reason}"),
+    "runtime_exit_code": ("退出码 {code}", "exit code {code}"),
+    "runtime_exit_signal": ("信号 {signal}", "signal {signal}"),
+    "runtime_no_exit_status": ("没有退出状态", "no exit status"),
+    "runtime_zygote_gone": ("zygote 进程已退出", "zygote exited"),
+    "runtime_connection_lost": ("与进程的连接中断", "connection to the process lost"),
+    "runtime_script_unsendable": ("脚本无法发送: {reason}", "the script cannot be sent: {reason}"),
+    "runtime_registration_malformed": (
+        "注册信息格式错误 {field}: {error}",
+        "malformed registration {field}: {error}",
+    ),
+    "runtime_registration_kind": ("未知的注册类型: {kind}", "unknown registration kind: {kind}"),
+    "runtime_no_free_uid": (
+        "从 {base} 起的 {count} 个 uid 全部在用",
+        "all {count} uids from {base} are in use",
+    ),
 }
 
 
@@ -553,6 +618,11 @@ class Text:
     def render(self, lang: Lang = "zh") -> str:
         """This message in `lang`."""
         return translate(self.key, lang, **self.params)
+
+
+def rendered(value: str | Text, lang: Lang = "zh") -> str:
+    """`value` in `lang`: a `Text` rendered, a string (a message already worded, or data) as it is."""
+    return value if isinstance(value, str) else value.render(lang)
 
 
 def negotiate(accept_language: str | None) -> Lang:

@@ -8,6 +8,7 @@ The server runs with a 256 KiB frame cap so the caps are cheap to reach.
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,23 +49,23 @@ def deep(levels: int) -> Any:
 
 
 BROKEN_FRAMES = {
-    "oversized header": (f"os.write(3, {struct.pack('>I', 2**31 - 1)!r})", "a frame of 2147483647 bytes"),
+    "oversized header": (f"os.write(3, {struct.pack('>I', 2**31 - 1)!r})", "一个 2147483647 字节的帧"),
     "oversized frame": (
         "import socket, struct\n"
         f'payload = b\'{{"t":"log","message":"\' + b\'x\' * {CAP} + b\'"}}\'\n'
         "socket.socket(fileno=os.dup(3)).sendall(struct.pack('>I', len(payload)) + payload)",
-        f"a frame of {CAP + 24} bytes, above the frame cap of {CAP} bytes",
+        f"一个 {CAP + 24} 字节的帧,超过帧上限 {CAP} 字节",
     ),
     "deep frame": (
         raw_frame(b'{"t":"log","data":' + b"[" * DEEP + b"]" * DEEP + b"}"),
-        "nested deeper than 250",
+        "一个嵌套超过 250 层的帧",
     ),
-    "not JSON": (raw_frame(b"\xff\xfe not json"), "not JSON"),
-    "not a message": (raw_frame(b"[1, 2, 3]"), "not a message"),
-    "malformed invoke": (raw_frame(b'{"t":"invoke"}'), "malformed 'invoke' frame"),
+    "not JSON": (raw_frame(b"\xff\xfe not json"), "一个不是 JSON 的帧"),
+    "not a message": (raw_frame(b"[1, 2, 3]"), "一个不是消息的帧"),
+    "malformed invoke": (raw_frame(b'{"t":"invoke"}'), "一个格式错误的 'invoke' 帧"),
     "malformed registration": (
         raw_frame(b'{"t":"register","kind":"routes","entry":{"method":"GET","path":{"x":1},"handler":1}}'),
-        "malformed 'register' frame",
+        "一个格式错误的 'register' 帧",
     ),
 }
 
@@ -85,9 +86,9 @@ def test_a_service_breaking_the_protocol_is_killed_with_the_reason(
         victim = start_service(a, "wire-a", f"broken_{len(name)}_{name[:3]}.py")
         answer = call(a, victim, "attack", {"code": code + "\nimport time\ntime.sleep(5)"})
         assert answer.status_code == 503, answer.text
-        assert "killed by the host" in answer.json()["error"]
+        assert "被主机终止" in answer.json()["error"]
         row = wait_for_status(a, victim, "error")
-        assert row["message"].startswith("脚本进程已退出: killed by the host: it sent "), row
+        assert row["message"].startswith("脚本进程已退出: 被主机终止: 它发送了"), row
         assert reason in row["message"], row["message"]
         assert attack(b, worker, "result = 1") == {"ok": True, "value": 1}
         assert_healthy(server, a)
@@ -98,14 +99,14 @@ def test_a_value_the_wire_cannot_carry_fails_only_that_call(server: HostileServe
         script_id = worker
         too_deep = call(a, script_id, "attack", {"code": DEEP_CODE + "result = v"})
         assert too_deep.status_code == 500
-        assert "返回值无法发送: nested deeper than 250 levels" in too_deep.json()["error"]
+        assert "返回值无法发送: 嵌套超过 250 层" in too_deep.json()["error"]
         too_big = call(a, script_id, "attack", {"code": f"result = 'x' * {CAP * 2}"})
         assert too_big.status_code == 500
         assert "返回值无法发送" in too_big.json()["error"]
-        assert "above the frame cap of 262144 bytes" in too_big.json()["error"]
+        assert "超过帧上限 262144 字节" in too_big.json()["error"]
         not_json = call(a, script_id, "attack", {"code": "result = [float('nan')]"})
         assert not_json.status_code == 500
-        assert "返回值无法发送: not representable as JSON" in not_json.json()["error"]
+        assert "返回值无法发送: 无法表示为 JSON" in not_json.json()["error"]
         assert attack(a, script_id, "result = 'still here'") == {"ok": True, "value": "still here"}
         assert_healthy(server, a)
 
@@ -120,7 +121,7 @@ def test_arguments_the_host_cannot_send_are_a_clear_400(server: HostileServer, w
         assert "64" in nested.json()["detail"][0]["message"]
         large = call(a, script_id, "attack", {"code": "result = 1", "blob": "x" * (CAP + 1)})
         assert large.status_code == 400
-        assert "above the frame cap of 262144 bytes" in large.json()["error"]
+        assert "超过帧上限 262144 字节" in large.json()["error"]
         huge_int = call(a, script_id, "attack", {"code": "result = 1", "n": 2**80})
         assert huge_int.status_code == 400
         assert huge_int.json()["detail"][0]["field"] == "function_args.n"
@@ -150,7 +151,7 @@ def test_custom_routes_with_values_the_wire_cannot_carry_answer_clearly(server: 
         assert "64" in nested.json()["detail"][0]["message"]
         answer = a.get("/api/custom/wire/deep")
         assert answer.status_code == 500
-        assert "nested deeper than 250 levels" in answer.json()["error"]
+        assert "嵌套超过 250 层" in answer.json()["error"]
         assert a.post("/api/custom/wire/echo", json={"a": 1}).json() == {"got": 8}
         assert_healthy(server, a)
 
@@ -162,11 +163,11 @@ def test_calls_and_events_from_a_service_with_values_the_wire_cannot_carry_fail_
         script_id = worker
         called = attack(a, script_id, DEEP_CODE + "VWED.function.call_sync('attack', {'deep': v}, 5)")
         assert called["ok"] is False
-        assert called["error"] == "FunctionCallFailed: 请求无法发送: nested deeper than 250 levels"
+        assert called["error"] == "FunctionCallFailed: 请求无法发送: 嵌套超过 250 层"
         http = attack(a, script_id, f"VWED.http.post_sync('http://127.0.0.1:9/', data='x' * {CAP * 2})")
         assert http["ok"] is False
         assert "请求无法发送" in http["error"]
-        assert "frame cap" in http["error"]
+        assert "帧上限" in http["error"]
         line = attack(a, script_id, f"print('y' * {CAP * 4})\nresult = 'printed'")
         assert line == {"ok": True, "value": "printed"}
         assert_healthy(server, a)
@@ -186,10 +187,10 @@ def test_task_runs_obey_the_same_wire(server: HostileServer) -> None:
             a, "import os, struct\nos.write(3, struct.pack('>I', 2**31 - 1))\nimport time\ntime.sleep(5)"
         )
         assert oversized["success"] is False
-        assert "killed by the host: it sent a frame of 2147483647 bytes" in oversized["error"]
+        assert "被主机终止: 它发送了一个 2147483647 字节的帧" in oversized["error"]
         nested = run(a, DEEP_CODE + "result = {'x': v}")
         assert nested["success"] is False
-        assert nested["error"] == "result 无法发送: nested deeper than 250 levels"
+        assert nested["error"] == "result 无法发送: 嵌套超过 250 层"
         not_json = run(a, "result = {'when': datetime.now()}")
         assert not_json["success"] is False
         assert not_json["error"].startswith("result 不能转换为 JSON: TypeError")
@@ -201,3 +202,46 @@ def test_task_runs_obey_the_same_wire(server: HostileServer) -> None:
         assert "输出超出限制" in long_line["error"]
         assert_healthy(server, a)
     assert marker not in server_log(server)
+
+
+def test_values_at_the_nesting_cap_travel_every_path_and_one_level_more_fails_only_that_call(
+    server: HostileServer, worker: str
+) -> None:
+    # `attack` answers {"ok", "value": result} in a result frame: `result` starts at the frame's third level.
+    def nest(levels: int) -> str:
+        return f"v = []\nfor _ in range({levels - 1}):\n    v = [v]\n"
+
+    line = b'{"t":"log","level":"INFO","message":"deep-line","data":{"d":' + b"[" * 248 + b"]" * 248 + b"}}"
+    with server.client("tenant-b") as b:
+        at_cap = attack(b, worker, nest(248) + "result = v")
+        assert at_cap["ok"] is True
+        assert at_cap["value"] == deep(248)
+        over = call(b, worker, "attack", {"code": nest(249) + "result = v"})
+        assert over.status_code == 500
+        assert over.json()["error"] == "执行失败: 返回值无法发送: 嵌套超过 250 层"
+        assert attack(b, worker, raw_frame(line) + "\nresult = 'logged'") == {"ok": True, "value": "logged"}
+        logs: list[dict[str, Any]] = []
+        for _ in range(100):
+            answer = b.get(f"/api/script/scripts/{worker}/logs", params={"keyword": "deep-line"})
+            assert answer.status_code == 200, answer.text
+            logs = answer.json()["data"]["logs"]
+            if logs:
+                break
+            time.sleep(0.1)
+        assert logs[0]["data"] == {"d": deep(248)}
+        assert attack(b, worker, "result = 3") == {"ok": True, "value": 3}
+        assert_healthy(server, b)
+
+
+def test_numbers_a_double_cannot_hold_in_a_raw_frame_get_the_service_killed(
+    server: HostileServer, worker: str
+) -> None:
+    huge = b'{"t":"log","level":"INFO","message":"n","data":{"n":1' + b"0" * 400 + b"}}"
+    with server.client("tenant-a") as a, server.client("tenant-b") as b:
+        victim = start_service(a, "wire-a", "huge_number.py")
+        answer = call(a, victim, "attack", {"code": raw_frame(huge) + "\nimport time\ntime.sleep(5)"})
+        assert answer.status_code == 503, answer.text
+        row = wait_for_status(a, victim, "error")
+        assert row["message"].startswith("脚本进程已退出: 被主机终止: 它发送了一个不是 JSON 的帧"), row
+        assert attack(b, worker, "result = 1") == {"ok": True, "value": 1}
+        assert_healthy(server, a)

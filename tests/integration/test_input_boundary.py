@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.backends import snapshot
-from tests.integration.scripts_helpers import add_file, eventually, messages_until, start
+from tests.integration.scripts_helpers import add_file, messages_until, start
 from vwed.config import Settings
 
 HUGE = "99999999999999999999"  # > 2^63
@@ -298,25 +298,3 @@ async def test_a_start_refused_with_409_publishes_nothing_under_its_script_id(
     seen = await messages_until(lines, lambda m: m.data.get("message") == "end-of-test")
     await lines.close()
     assert {m.channel for m in seen} == {f"script.log.{first}"}
-
-
-async def test_a_once_timer_leaves_the_registry_after_it_fired(client: httpx.AsyncClient) -> None:
-    source = (
-        "def boot():\n"
-        "    @VWED.timer.once(delay=0.3)\n"
-        "    def soon():\n"
-        "        VWED.log.sync_info('fired')\n"
-        "    @VWED.timer.interval(60)\n"
-        "    def later():\n"
-        "        pass\n"
-    )
-    await add_file(client, source)
-    started = await start(client, "main.py")
-    assert started["registrations"]["timers"] == 2
-
-    async def timers() -> list[str] | None:
-        status = (await client.get("/api/script/registry/status")).json()["data"]
-        names = [timer["name"] for timer in status["timers"].values()]
-        return names if names == ["later"] else None
-
-    assert await eventually(timers, seconds=5) == ["later"]

@@ -122,7 +122,7 @@ async def test_a_redirect_to_a_private_address_is_refused_and_sync_forms_refuse_
     refused = (await call(client, script_id, "redirect", {"url": remote})).json()["result"]
     assert refused.startswith("HttpFailed: 出站地址被安全策略拒绝: 127.0.0.2")
     misuse = (await call(client, script_id, "misuse", {"url": remote})).json()["result"]
-    assert misuse == "VWED.http.request: use `await` in async code; the sync form is for sync handlers"
+    assert misuse == "VWED.http.request: 异步代码中请使用 await,同步形式只用于同步处理函数"
 
 
 async def test_malformed_requests_fail_in_the_service_with_the_reason(
@@ -153,4 +153,4 @@ async def test_malformed_requests_fail_in_the_service_with_the_reason(
     outcomes = (await call(client, script_id, "bad", {"cases": cases})).json()["result"]
     assert outcomes[0].startswith("HttpFailed: HTTP 请求失败")
     assert outcomes[1].startswith("HttpFailed: ")
-    assert outcomes[2] == "ValueError: unsupported HTTP method 'BREW'"
+    assert outcomes[2] == "ValueError: 不支持的 HTTP 方法: 'BREW'"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import textwrap
+from typing import Any
 
 import httpx
 import pytest
@@ -95,7 +97,12 @@ async def test_custom_routes_fill_path_params_and_accept_json_form_and_text_bodi
         404,
         {"success": False, "error": "接口不存在: /api/custom/nothing"},
     )
-    assert (await client.get("/api/custom/echo")).status_code == 405
+    wrong = await client.get("/api/custom/echo")
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "POST")
+    assert wrong.json() == {"success": False, "error": "不支持的请求方法: GET"}
+    # A method no script may register: the framework's 405, naming the methods of `/api/custom/*`.
+    options = await client.options("/api/custom/echo")
+    assert (options.status_code, options.headers["allow"]) == (405, "GET, POST, PUT, PATCH, DELETE")
 
 
 async def test_custom_routes_need_the_bearer_token(
@@ -229,12 +236,12 @@ async def test_a_child_that_exits_is_noticed_at_once_and_its_registrations_disap
 
     crashed = await client.get("/api/custom/exit")
     assert crashed.status_code == 503
-    assert crashed.json() == {"success": False, "error": "脚本进程已退出: exit code 3"}
+    assert crashed.json() == {"success": False, "error": "脚本进程已退出: 退出码 3"}
     error = await wait_for(statuses, lambda m: m.data["status"] == "error")
-    assert error.data["message"] == "脚本进程已退出: exit code 3"
+    assert error.data["message"] == "脚本进程已退出: 退出码 3"
     running = (await client.get("/api/script/scripts/running")).json()["data"]
     assert [(r["status"], r["message"], r["registrations"]["apis"]) for r in running] == [
-        ("error", "脚本进程已退出: exit code 3", 0)
+        ("error", "脚本进程已退出: 退出码 3", 0)
     ]
     assert (await client.get("/api/custom/alive")).status_code == 404
     status = (await client.get("/api/script/registry/status")).json()["data"]
@@ -256,7 +263,7 @@ async def test_a_killed_child_with_on_failure_policy_comes_back(
 
     seen = await messages_until(statuses, lambda m: m.data["status"] == "running")
     assert [m.data["status"] for m in seen] == ["error", "restarting", "running"]
-    assert seen[0].data["message"] == "脚本进程已退出: signal SIGKILL"
+    assert seen[0].data["message"] == "脚本进程已退出: 信号 SIGKILL"
     assert (await client.get("/api/custom/alive")).json() == {"alive": True}
     running = (await client.get("/api/script/scripts/running")).json()["data"][0]
     assert (running["script_id"], running["status"], running["restarts"]) == (script_id, "running", 1)
@@ -409,6 +416,74 @@ async def test_start_params_data_timers_and_imported_asyncio_work_in_the_script(
     await eventually(ticked)
 
 
+ONE_SHOTS = script(
+    """
+    import asyncio
+
+    def boot():
+        @VWED.timer.once(delay=0)
+        async def held():
+            VWED.log.sync_info("held fired")
+            for _ in range(3000):
+                if VWED.data.get("release"):
+                    return
+                await asyncio.sleep(0.01)
+
+        @VWED.timer.interval(0.01, repeat=False)
+        def broken():
+            raise ValueError("定时失败")
+
+        @VWED.timer.interval(60)
+        def later():
+            pass
+
+        @VWED.function.register("release")
+        def release(args):
+            VWED.data.set("release", True)
+
+        @VWED.function.register("add_once")
+        def add_once(args):
+            @VWED.timer.once(delay=0)
+            def late():
+                VWED.log.sync_info("late fired")
+    """
+)
+API_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+async def test_a_one_shot_timer_is_listed_until_its_callback_has_run_and_then_leaves_the_registry(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await add_file(client, ONE_SHOTS)
+    lines = await subscribe(app, "script.log.*")
+    started = await start(client, "main.py")
+    script_id = started["script_id"]
+    assert started["registrations"]["timers"] == 3
+
+    async def timers() -> dict[str, dict[str, object]]:
+        status = (await client.get("/api/script/registry/status")).json()["data"]
+        return {str(t["name"]): t for t in status["timers"].values()}
+
+    fired = await wait_for(lines, lambda m: m.data["message"] == "held fired")
+    assert API_TIME.match(fired.data["timestamp"])
+    # `broken` raised and is done; `held` has fired but its callback is still running.
+    assert await eventually(lambda: _names(timers, {"held", "later"}))
+    listed = await timers()
+    assert listed["held"]["timer_id"] == f"{script_id}:timer:1"
+    assert API_TIME.match(str(listed["held"]["registered_at"]))
+    await call(client, script_id, "release")
+    assert await eventually(lambda: _names(timers, {"later"}))
+    await call(client, script_id, "add_once")
+    await wait_for(lines, lambda m: m.data["message"] == "late fired")
+    assert await eventually(lambda: _names(timers, {"later"}))
+    counts = (await client.get("/api/script/scripts/running")).json()["data"][0]["registrations"]
+    assert counts["timers"] == 1
+
+
+async def _names(timers: Any, expected: set[str]) -> bool:
+    return set(await timers()) == expected
+
+
 SANDBOX = script(
     """
     import os
@@ -463,7 +538,7 @@ async def test_when_the_zygote_dies_its_services_fail_and_restart_on_a_new_zygot
 
     seen = await messages_until(statuses, lambda m: m.data["status"] == "running")
     assert [m.data["status"] for m in seen] == ["error", "restarting", "running"]
-    assert seen[0].data["message"] == "脚本进程已退出: zygote exited"
+    assert seen[0].data["message"] == "脚本进程已退出: zygote 进程已退出"
     assert (await client.get("/api/custom/alive")).json() == {"alive": True}
     assert app.state.scripts.runtime.launcher.process.pid != zygote.pid
 
@@ -512,7 +587,7 @@ async def test_a_boot_that_exits_or_hangs_fails_the_start_and_leaves_nothing_run
     exited = await client.post("/api/script/scripts/start", json={"script_path": "exits.py"})
     assert (exited.status_code, exited.json()) == (
         500,
-        {"success": False, "error": "脚本进程已退出: exit code 3"},
+        {"success": False, "error": "脚本进程已退出: 退出码 3"},
     )
     hung = await client.post("/api/script/scripts/start", json={"script_path": "hangs.py"})
     # a boot() that never finishes is the script's fault: 400, like one that raises

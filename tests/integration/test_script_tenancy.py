@@ -48,6 +48,12 @@ async def test_another_tenant_cannot_call_the_routes_or_functions_of_a_tenants_s
         refused = await as_bob.get("/api/custom/alice/report")
         assert refused.status_code == 404
         assert refused.json() == {"success": False, "error": "接口不存在: /api/custom/alice/report"}
+        # Another method on her path: still nothing there for him, and her methods stay unnamed.
+        probed = await as_bob.post("/api/custom/alice/report")
+        assert probed.status_code == 404
+        assert "allow" not in probed.headers
+        wrong = await as_alice.post("/api/custom/alice/report")
+        assert (wrong.status_code, wrong.headers["allow"]) == (405, "GET")
 
         assert (await call(as_alice, script_id, "secret_sum", {"a": 1, "b": 2})).json()["result"] == 3
         # to another tenant the script answers like an unknown one (seed 8.2: not running, 503)

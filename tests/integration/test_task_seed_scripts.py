@@ -110,6 +110,20 @@ async def test_sales_seed_script_runs_on_schedule_and_reaches_the_robot_as_an_ac
     assert card["actionCard"]["singleURL"] == "https://example.com/report"
 
 
+async def test_the_seeds_preloaded_datetime_parses_with_strptime_in_a_run(client: httpx.AsyncClient) -> None:
+    # Seed 004 lists `datetime.strptime()` among the preloaded modules; `time.strptime` shares its parser.
+    source = (
+        "day = datetime.strptime('2026-03-01 08:30', '%Y-%m-%d %H:%M')\n"
+        "parsed = time.strptime('01/03/2026', '%d/%m/%Y')\n"
+        "log(f'{day + timedelta(days=1):%Y-%m-%d %H:%M} {parsed.tm_yday}')\n"
+        "result = {'title': '日期', 'content': day.strftime('%Y年%m月%d日')}\n"
+    )
+    task = await create_task(client, source)
+    run = await run_now(client, task["id"])
+    assert run["status"] == "success", run
+    assert run["output"].endswith("] 2026-03-02 08:30 60\n")
+
+
 async def test_a_run_without_result_sends_nothing(
     client: httpx.AsyncClient, fakes: tuple[FakeOpenAI, FakeDingTalk, str, str]
 ) -> None:

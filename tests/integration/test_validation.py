@@ -120,6 +120,11 @@ async def test_unknown_routes_and_methods_use_the_envelope(client: httpx.AsyncCl
     wrong_method = await client.patch("/api/script/projects")
     assert wrong_method.status_code == 405
     assert wrong_method.json() == {"success": False, "error": "不支持的请求方法: PATCH"}
+    # `Allow` names every method of the path, though FastAPI serves them from separate routes.
+    assert wrong_method.headers["allow"] == "GET, POST"
+    other = await client.request("TRACE", "/api/scheduled-tasks/1", headers={"Accept-Language": "en"})
+    assert (other.status_code, other.headers["allow"]) == (405, "GET, PUT, DELETE")
+    assert other.json() == {"success": False, "error": "Method not allowed: TRACE"}
 
 
 async def test_upload_with_unsafe_name_is_400(client: httpx.AsyncClient) -> None:

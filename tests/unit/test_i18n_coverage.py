@@ -19,13 +19,12 @@ ALLOWED = {
     # The Chinese reading of cron expressions builds sentences from this vocabulary by grammar; the
     # English one comes from cronsim.
     "scheduler/schedule.py",
-    # Messages of the script and task child processes (standard library only) and of the host side of
-    # their wire; they move into i18n next (the child sends message keys, the host translates).
-    "runtime/child/sdk.py",
-    "runtime/child/service.py",
-    "runtime/child/task.py",
-    "runtime/process.py",
-    "runtime/tasks.py",
+}
+# Single literals a file must keep, with the reason.
+ALLOWED_LITERALS = {
+    # Seed 004 writes the signature `dingtalk(webhook_url, content, title='通知')`, and the SDK
+    # reference shows it as written (`vwed.sdk.docs.signature_of` prints the default's repr).
+    ("runtime/child/sdk.py", "通知"),
 }
 
 
@@ -39,8 +38,8 @@ def _docstrings(tree: ast.AST) -> set[int]:
     return ids
 
 
-def hard_coded(path: Path) -> list[str]:
-    """Chinese string literals in `path` that are not docstrings, as `line: text`."""
+def hard_coded(path: Path, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """Chinese string literals in `path` that are not docstrings nor `allowed`, as `line: text`."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skip = _docstrings(tree)
     return [
@@ -49,8 +48,14 @@ def hard_coded(path: Path) -> list[str]:
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and id(node) not in skip
+        and node.value not in allowed
         and CJK.search(node.value)
     ]
+
+
+def allowed_in(name: str) -> frozenset[str]:
+    """The literals `ALLOWED_LITERALS` lets file `name` keep."""
+    return frozenset(literal for file, literal in ALLOWED_LITERALS if file == name)
 
 
 def test_no_chinese_string_literal_outside_i18n_but_the_allow_list() -> None:
@@ -59,7 +64,7 @@ def test_no_chinese_string_literal_outside_i18n_but_the_allow_list() -> None:
         name = path.relative_to(SRC).as_posix()
         if name == "i18n.py" or name in ALLOWED:
             continue
-        hits = hard_coded(path)
+        hits = hard_coded(path, allowed_in(name))
         if hits:
             found[name] = hits
     assert found == {}, "move these into vwed/i18n.py:\n" + "\n".join(f"{k}: {v}" for k, v in found.items())
@@ -68,6 +73,8 @@ def test_no_chinese_string_literal_outside_i18n_but_the_allow_list() -> None:
 def test_the_allow_list_names_only_files_that_need_it() -> None:
     for name in ALLOWED:
         assert hard_coded(SRC / name), f"{name} has no Chinese literal any more: drop it from ALLOWED"
+    for name, literal in ALLOWED_LITERALS:
+        assert f"{literal!r}" in " ".join(hard_coded(SRC / name)), f"{name} no longer has {literal!r}"
 
 
 def test_the_scan_finds_a_literal_and_ignores_docstrings(tmp_path: Path) -> None:

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 import uvloop
 
+from vwed.i18n import Text, rendered
 from vwed.runtime.child.wire import FrameRefused, FrameSplitter, pack
 from vwed.runtime.service import BootFailed, Network, Registrations, Rlimits, Runtime, ServiceSandbox
+from vwed.runtime.texts import from_child
 
 SOURCE = """
 def boot(params):
@@ -41,8 +43,11 @@ class Recorder:
     def on_http(self, script_id: str, request_id: int, request: dict[str, Any]) -> None:
         pass
 
-    def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
-        self.exits.append((script_id, reason, expected))
+    def on_timer_ended(self, script_id: str, timer: int) -> None:
+        pass
+
+    def on_exit(self, script_id: str, reason: Text, expected: bool) -> None:
+        self.exits.append((script_id, reason.render("en"), expected))
 
 
 def test_frames_split_however_the_bytes_arrive() -> None:
@@ -53,8 +58,14 @@ def test_frames_split_however_the_bytes_arrive() -> None:
 
 
 def test_a_frame_larger_than_the_cap_is_refused() -> None:
-    with pytest.raises(FrameRefused, match="above the frame cap"):
+    with pytest.raises(FrameRefused) as refused:
         FrameSplitter().feed(b"\xff\xff\xff\xff")
+    assert rendered(from_child(refused.value.text), "en") == (
+        "a frame of 4294967295 bytes, above the frame cap of 4194304 bytes (VWED_RUNTIME_MAX_FRAME_BYTES)"
+    )
+    assert rendered(from_child(refused.value.text)) == (
+        "一个 4294967295 字节的帧,超过帧上限 4194304 字节 (VWED_RUNTIME_MAX_FRAME_BYTES)"
+    )
 
 
 async def scenario(workdir: Path, launcher: str) -> tuple[Any, list[tuple[str, str, bool]]]:

@@ -14,7 +14,9 @@ from typing import Any, cast
 
 import orjson
 
-from vwed.runtime.child.wire import DEFAULT_MAX_FRAME, FrameRefused, Unencodable, Wire
+from vwed.i18n import rendered
+from vwed.runtime.child.wire import DEFAULT_MAX_FRAME, FrameRefused, Text, Unencodable, Wire, text
+from vwed.runtime.texts import from_child
 
 __all__ = ["FrameProtocol", "FrameRefused", "Unencodable", "host_wire"]
 
@@ -38,7 +40,7 @@ def _too_deep(message: Any) -> bool:
 
 def host_wire(max_frame: int = DEFAULT_MAX_FRAME) -> Wire:
     """The host's wire: orjson, with the same caps as the children's."""
-    return Wire(max_frame, _dumps, orjson.loads, _too_deep)
+    return Wire(max_frame, _dumps, orjson.loads, _too_deep, refuses_wide_ints=True)
 
 
 class FrameProtocol(asyncio.Protocol):
@@ -49,7 +51,7 @@ class FrameProtocol(asyncio.Protocol):
         wire: Wire,
         on_message: Callable[[dict[str, Any]], None],
         on_closed: Callable[[], None],
-        on_refused: Callable[[str], None] = lambda _reason: None,
+        on_refused: Callable[[Text], None] = lambda _reason: None,
     ) -> None:
         self.wire = wire
         self.on_message = on_message
@@ -57,7 +59,7 @@ class FrameProtocol(asyncio.Protocol):
         self.on_refused = on_refused
         self.splitter = wire.splitter()
         self.transport: asyncio.Transport | None = None
-        self.refused = ""
+        self.refused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports do not derive from asyncio.Transport, but they implement it.
@@ -72,18 +74,17 @@ class FrameProtocol(asyncio.Protocol):
                 try:
                     self.on_message(message)
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    raise FrameRefused(
-                        f"a malformed {str(message.get('t'))[:40]!r} frame ({exc!r})"
-                    ) from None
+                    kind, error = repr(str(message.get("t"))[:40]), repr(exc)[:200]
+                    raise FrameRefused(text("wire_frame_malformed", kind=kind, error=error)) from None
         except FrameRefused as exc:
-            self.refuse(f"sent {exc}")
+            self.refuse(exc.text)
 
-    def refuse(self, reason: str) -> None:
-        """Stop reading from a child that broke the protocol, and say why."""
+    def refuse(self, reason: Text) -> None:
+        """Stop reading from a child that broke the protocol; `reason` names what it sent."""
         if self.refused:
             return
-        self.refused = reason
-        log.warning("a child broke the frame protocol: %s", reason)
+        self.refused = True
+        log.warning("a child broke the frame protocol: it sent %s", rendered(from_child(reason), "en"))
         self.on_refused(reason)
         if self.transport is not None:
             self.transport.abort()

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from vwed.i18n import Text
 from vwed.runtime import child
 from vwed.runtime.child.zygote import ForkRequest
 
@@ -43,14 +44,14 @@ class LaunchedChild:
     exited: asyncio.Future[int] = field(repr=False)
 
 
-def describe_exit(code: int) -> str:
+def describe_exit(code: int) -> Text:
     """`exit code 3` or `signal SIGKILL`, from a code where negative numbers are signals."""
     if code < 0:
         try:
-            return f"signal {signal.Signals(-code).name}"
+            return Text("runtime_exit_signal", {"signal": signal.Signals(-code).name})
         except ValueError:
-            return f"signal {-code}"
-    return f"exit code {code}"
+            return Text("runtime_exit_signal", {"signal": -code})
+    return Text("runtime_exit_code", {"code": code})
 
 
 def child_command(*args: str) -> list[str]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from vwed.i18n import Text
 from vwed.runtime.child.sandbox import Rlimits, SandboxSpec
 from vwed.runtime.child.zygote import ForkRequest
 from vwed.runtime.framing import FrameProtocol, host_wire
@@ -90,6 +91,10 @@ async def probe_layers(launcher: Launcher, workdir: Path, base: SandboxSpec) -> 
 class NoFreeUid(RuntimeError):
     """Every uid of the range is in use by a live child."""
 
+    def __init__(self, base: int, size: int) -> None:
+        self.text = Text("runtime_no_free_uid", {"count": size, "base": base})
+        super().__init__(self.text.render("en"))
+
 
 class UidSlots:
     """Unprivileged uids for children, one per live child: `base + slot`, the lowest free slot first."""
@@ -105,7 +110,7 @@ class UidSlots:
             if slot not in self.used:
                 self.used.add(slot)
                 return self.base + slot
-        raise NoFreeUid(f"all {self.size} uids from {self.base} are in use")
+        raise NoFreeUid(self.base, self.size)
 
     def give_back(self, uid: int) -> None:
         """`uid`'s child has exited (been reaped): the uid may be given to another child."""

@@ -15,17 +15,20 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from vwed.i18n import Text, translate
+from vwed.runtime.child import wire
 from vwed.runtime.child.wire import Unencodable, Wire
 from vwed.runtime.framing import FrameProtocol
 from vwed.runtime.launcher import LaunchedChild, ZygoteGone, describe_exit, kill_group
 from vwed.runtime.registry import RegistrationError, Registrations
+from vwed.runtime.texts import Reported, child_templates, from_child
 
 
 class ProcessObserver(Protocol):
     """What the supervisor hears from a running script."""
 
     def on_log(self, script_id: str, message: dict[str, Any]) -> None:
-        """A log line (`level`, `message`, `data`, `ts`, `source`)."""
+        """A log line (`level`, `message`, `data`, `ts` (Unix time), `source`)."""
 
     def on_emit(self, script_id: str, event: str, data: Any) -> None:
         """`VWED.event.emit(event, data)` was called."""
@@ -33,13 +36,16 @@ class ProcessObserver(Protocol):
     def on_register(self, script_id: str, kind: str, entry: Registrations) -> None:
         """A registration made after start-up (validated)."""
 
+    def on_timer_ended(self, script_id: str, timer: int) -> None:
+        """The last run of timer number `timer` is over (a one-shot timer has fired)."""
+
     def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
         """`VWED.function.call(name, args)`: answer with `ScriptProcess.answer`."""
 
     def on_http(self, script_id: str, request_id: int, request: dict[str, Any]) -> None:
         """`VWED.http.request(...)`: answer with `ScriptProcess.answer`."""
 
-    def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
+    def on_exit(self, script_id: str, reason: Text, expected: bool) -> None:
         """The process is gone; `expected` when the host stopped it."""
 
 
@@ -47,7 +53,7 @@ class BootFailed(Exception):
     """`boot()` did not complete: `kind` is `load`, `no_boot`, `boot_error`, `sandbox`, `timeout` or
     `exited`."""
 
-    def __init__(self, kind: str, error: str) -> None:
+    def __init__(self, kind: str, error: Reported) -> None:
         super().__init__(kind, error)
         self.kind = kind
         self.error = error
@@ -55,7 +61,8 @@ class BootFailed(Exception):
 
 @dataclass(frozen=True)
 class CallResult:
-    """The answer of a handler: `ok` with `value` (and an HTTP `status` for routes), or an `error`.
+    """The answer of a handler: `ok` with `value` (and an HTTP `status` for routes), or an `error` (the
+    handler's exception as `Type: message`, or a message to render in the reader's language).
 
     `unsendable` means the call never left the host: its argument breaks a wire cap.
     """
@@ -63,7 +70,7 @@ class CallResult:
     ok: bool
     value: Any = None
     status: int | None = None
-    error: str = ""
+    error: Reported = ""
     timed_out: bool = False
     unsendable: bool = False
     elapsed_ms: float = 0.0
@@ -91,7 +98,7 @@ class ScriptProcess:
         self.heartbeat = time.time()
         self.stopping = False
         self.closed = asyncio.Event()
-        self.exit_reason = ""
+        self.exit_reason: Text | None = None
         self.layers: dict[str, str] = {}
         self._exit_task: asyncio.Task[None] | None = None
 
@@ -108,24 +115,25 @@ class ScriptProcess:
     async def boot(self, spec: dict[str, Any], seconds: float) -> Booted:
         """Send the script and wait for its registrations, or raise `BootFailed`."""
         try:
-            self.protocol.send({"t": "boot", **spec})
+            self.protocol.send({"t": "boot", **spec, "texts": child_templates()})
         except Unencodable as exc:
-            raise BootFailed("load", f"the script cannot be sent: {exc}") from None
+            reason = from_child(exc.text)
+            raise BootFailed("load", Text("runtime_script_unsendable", {"reason": reason})) from None
         try:
             message = await asyncio.wait_for(asyncio.shield(self.booted), seconds)
         except TimeoutError:
             raise BootFailed("timeout", str(seconds)) from None
         kind = message["t"]
         if kind == "failed":
-            raise BootFailed(str(message.get("kind")), str(message.get("error")))
+            raise BootFailed(str(message.get("kind")), from_child(message.get("error")))
         if kind == "sandbox_failed":
-            raise BootFailed("sandbox", str(message.get("error")))
+            raise BootFailed("sandbox", from_child(message.get("error")))
         if kind == "exited":
             raise BootFailed("exited", message["reason"])
         try:
             registrations = Registrations.parse(message.get("registrations"))
         except RegistrationError as exc:
-            raise BootFailed("load", str(exc)) from None
+            raise BootFailed("load", exc.text) from None
         layers = message.get("layers")
         self.layers = {str(k): str(v) for k, v in layers.items()} if isinstance(layers, dict) else {}
         return Booted(registrations, self.layers)
@@ -138,7 +146,7 @@ class ScriptProcess:
         """Run handler `handler` with `arg` in the child; a hung one is cut off after `seconds`."""
         started = time.perf_counter()
         if self.closed.is_set():
-            return CallResult(ok=False, error=self.exit_reason or "exited")
+            return CallResult(ok=False, error=self.exit_reason or Text("runtime_connection_lost"))
         self.calls += 1
         call_id = self.calls
         try:
@@ -146,7 +154,7 @@ class ScriptProcess:
                 {"t": "call", "id": call_id, "kind": kind, "handler": handler, "arg": arg, "label": label}
             )
         except Unencodable as exc:
-            return CallResult(ok=False, error=str(exc), unsendable=True)
+            return CallResult(ok=False, error=from_child(exc.text), unsendable=True)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.pending[call_id] = future
         # A timer handle is much cheaper per call than `asyncio.wait_for`, which wraps the await in a task.
@@ -167,18 +175,20 @@ class ScriptProcess:
             ok=bool(reply["ok"]),
             value=reply.get("value"),
             status=status if isinstance(status, int) and 100 <= status <= 599 else None,
-            error=str(reply.get("error", "")),
+            error=from_child(reply.get("error", "")),
             elapsed_ms=_ms(started),
         )
 
     def answer(self, request_id: int, ok: bool, value: Any = None, error: str = "") -> None:
-        """Reply to the child's question `request_id`; a value the wire cannot carry becomes an error."""
+        """Reply to the child's question `request_id`; a value the wire cannot carry becomes an error.
+
+        `error` is worded already (in Chinese, the language of the script's exceptions).
+        """
         try:
             self.protocol.send({"t": "answer", "id": request_id, "ok": ok, "value": value, "error": error})
         except Unencodable as exc:
-            self.protocol.send(
-                {"t": "answer", "id": request_id, "ok": False, "error": f"返回值无法发送: {exc}"}
-            )
+            refusal = translate("child_value_unsendable", reason=from_child(exc.text))
+            self.protocol.send({"t": "answer", "id": request_id, "ok": False, "error": refusal})
 
     async def stop(self, grace: float) -> None:
         """SIGTERM the process group, wait `grace` seconds, then SIGKILL; return once it is reaped."""
@@ -222,13 +232,15 @@ class ScriptProcess:
         elif kind == "register":
             entry = Registrations.one(str(message["kind"]), message["entry"])
             self.observer.on_register(self.script_id, str(message["kind"]), entry)
+        elif kind == "timer_ended":
+            self.observer.on_timer_ended(self.script_id, int(message["timer"]))
         elif kind in ("ready", "failed", "sandbox_failed") and not self.booted.done():
             self.heartbeat = time.time()
             self.booted.set_result(message)
 
-    def _refused(self, reason: str) -> None:
+    def _refused(self, reason: wire.Text) -> None:
         # A child that breaks the protocol is not trusted to exit by itself.
-        self.exit_reason = f"killed by the host: it {reason}"
+        self.exit_reason = Text("runtime_killed", {"reason": from_child(reason)})
         kill_group(self.pid, signal.SIGKILL)
 
     def _closed(self) -> None:
@@ -242,19 +254,20 @@ class ScriptProcess:
         refusal = self.exit_reason
         try:
             code = await asyncio.wait_for(asyncio.shield(self.child.exited), 5)
-            self.exit_reason = refusal or describe_exit(code)
-        except ZygoteGone as exc:
-            self.exit_reason = refusal or str(exc)
+            reason = refusal or describe_exit(code)
+        except ZygoteGone:
+            reason = refusal or Text("runtime_zygote_gone")
         except TimeoutError:
             kill_group(self.pid, signal.SIGKILL)
-            self.exit_reason = refusal or "connection lost"
-        gone = {"t": "exited", "reason": self.exit_reason}
+            reason = refusal or Text("runtime_connection_lost")
+        self.exit_reason = reason
+        gone = {"t": "exited", "reason": reason}
         if not self.booted.done():
             self.booted.set_result(gone)
         for future in list(self.pending.values()):
             if not future.done():
                 future.set_result(gone)
-        self.observer.on_exit(self.script_id, self.exit_reason, self.stopping)
+        self.observer.on_exit(self.script_id, reason, self.stopping)
 
 
 def _expire(future: asyncio.Future[dict[str, Any]]) -> None:

@@ -12,10 +12,13 @@ only in the caller's own namespace. Route keys (`GET:/api/custom/x`) are still o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vwed.i18n import Text, field_path, field_text
 
 CUSTOM_PREFIX = "/api/custom"
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -60,20 +63,26 @@ class ListenerEntry(_Entry):
 
 
 class TimerEntry(BaseModel):
-    """A `VWED.timer` timer as the child reports it (timers run inside the child)."""
+    """A `VWED.timer` timer as the child reports it (timers run inside the child), numbered by it."""
 
     model_config = ConfigDict(extra="ignore")
 
-    timer_id: str = Field(max_length=400)
+    timer: int = Field(ge=1)
     name: str = Field(max_length=200)
     kind: Literal["interval", "once"]
     interval_seconds: float = Field(ge=0)
     delay_seconds: float = Field(ge=0)
-    registered_at: str = Field(max_length=40)
 
 
 class RegistrationError(ValueError):
-    """A child reported registrations that are not well formed."""
+    """A child reported registrations that are not well formed; `text` says how."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason.key)
+        self.text = reason
+
+    def __str__(self) -> str:
+        return self.text.render("en")
 
 
 class Registrations(BaseModel):
@@ -93,14 +102,15 @@ class Registrations(BaseModel):
             return cls.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise RegistrationError(f"malformed registration {where}: {first['msg']}") from None
+            where = field_path(first["loc"], "registrations")
+            reason = Text("runtime_registration_malformed", {"field": where, "error": field_text(first)})
+            raise RegistrationError(reason) from None
 
     @classmethod
     def one(cls, kind: str, raw: Any) -> Registrations:
         """A single registration of `kind` made after boot."""
         if kind not in cls.model_fields:
-            raise RegistrationError(f"unknown registration kind {kind!r}")
+            raise RegistrationError(Text("runtime_registration_kind", {"kind": repr(kind[:40])}))
         return cls.parse({kind: [raw]})
 
 
@@ -181,6 +191,41 @@ class Listener:
     order: int
 
 
+@dataclass
+class Timer:
+    """A timer running in a script; a one-shot one is listed until its callback has run."""
+
+    script_id: str
+    number: int
+    name: str
+    kind: str
+    interval_seconds: float
+    delay_seconds: float
+    registered_at: str
+
+    @property
+    def timer_id(self) -> str:
+        """`<script_id>:timer:<n>`: named by the host, so no script can name another's timer."""
+        return timer_key(self.script_id, self.number)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The timer as the registry status lists it."""
+        return {
+            "timer_id": self.timer_id,
+            "name": self.name,
+            "kind": self.kind,
+            "interval_seconds": self.interval_seconds,
+            "delay_seconds": self.delay_seconds,
+            "registered_at": self.registered_at,
+            "script_id": self.script_id,
+        }
+
+
+def timer_key(script_id: str, number: int) -> str:
+    """The registry key of timer `number` of `script_id`."""
+    return f"{script_id}:timer:{number}"
+
+
 @dataclass(frozen=True)
 class Clash:
     """A registration another running script already owns."""
@@ -226,7 +271,7 @@ class Registry:
         self.routes: dict[str, Route] = {}
         self.functions: dict[FunctionKey, Function] = {}
         self.listeners: dict[str, list[Listener]] = {}
-        self.timers: dict[str, dict[str, Any]] = {}
+        self.timers: dict[str, Timer] = {}
         self._order = 0
 
     # changes ----------------------------------------------------------------------------------
@@ -290,8 +335,17 @@ class Registry:
                 )
             )
             listeners.sort(key=lambda item: (item.priority, item.order))
-        for timer in registrations.timers:
-            self.timers[timer.timer_id] = {**timer.model_dump(), "script_id": script_id}
+        for timer_entry in registrations.timers:
+            timer = Timer(
+                script_id=script_id,
+                number=timer_entry.timer,
+                name=timer_entry.name,
+                kind=timer_entry.kind,
+                interval_seconds=timer_entry.interval_seconds,
+                delay_seconds=timer_entry.delay_seconds,
+                registered_at=now,
+            )
+            self.timers[timer.timer_id] = timer
 
     def remove(self, script_id: str) -> Counts:
         """Forget everything `script_id` registered; return how much that was."""
@@ -304,8 +358,12 @@ class Registry:
                 self.listeners[event] = kept
             else:
                 del self.listeners[event]
-        self.timers = {k: t for k, t in self.timers.items() if t["script_id"] != script_id}
+        self.timers = {k: t for k, t in self.timers.items() if t.script_id != script_id}
         return counts
+
+    def end_timer(self, script_id: str, number: int) -> bool:
+        """Forget timer `number` of `script_id` (its last run is over); whether it was registered."""
+        return self.timers.pop(timer_key(script_id, number), None) is not None
 
     # reads ------------------------------------------------------------------------------------
 
@@ -315,32 +373,36 @@ class Registry:
             apis=sum(1 for r in self.routes.values() if r.script_id == script_id),
             functions=sum(1 for f in self.functions.values() if f.script_id == script_id),
             events=sum(1 for items in self.listeners.values() for i in items if i.script_id == script_id),
-            timers=sum(1 for t in self.timers.values() if t["script_id"] == script_id),
+            timers=sum(1 for t in self.timers.values() if t.script_id == script_id),
         )
 
     def function(self, owner: Owner, name: str) -> Function | None:
         """The function `name` in `owner`'s namespace."""
         return self.functions.get((owner, name))
 
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """The route for `method path` with its path parameters, and whether the path exists at all."""
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+        """The route for `method path` with its path parameters."""
         route = self.routes.get(f"{method}:{path}")
         if route is not None:
-            return route, {}, True
-        path_known = False
+            return route, {}
+        for candidate, params in self._at(path):
+            if candidate.method == method:
+                return candidate, params
+        return None, {}
+
+    def routes_at(self, path: str) -> list[Route]:
+        """Every route serving `path`, whatever its method (for a 405's `Allow`)."""
+        return [route for route, _params in self._at(path)]
+
+    def _at(self, path: str) -> Iterator[tuple[Route, dict[str, str]]]:
         for candidate in self.routes.values():
             if candidate.pattern is None:
-                found = candidate.path == path
-                params: dict[str, str] = {}
+                if candidate.path == path:
+                    yield candidate, {}
             else:
                 matched = candidate.pattern.match(path)
-                found = matched is not None
-                params = matched.groupdict() if matched else {}
-            if found:
-                if candidate.method == method:
-                    return candidate, params, True
-                path_known = True
-        return None, {}, path_known
+                if matched is not None:
+                    yield candidate, matched.groupdict()
 
     def listeners_of(self, event: str, owners: frozenset[Owner]) -> list[Listener]:
         """Listeners of `event` whose script belongs to one of `owners`, in calling order."""

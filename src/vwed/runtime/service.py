@@ -36,10 +36,10 @@ from vwed.runtime.registry import (
     Registrations,
     Registry,
     Route,
-    TimerEntry,
     route_path,
 )
 from vwed.runtime.tasks import RunSpec, SdkRefused, TaskLimits, TaskRunResult, TaskRuntime
+from vwed.runtime.texts import child_line
 
 log = logging.getLogger("vwed.runtime")
 
@@ -69,8 +69,8 @@ __all__ = [
     "TaskLimits",
     "TaskRunResult",
     "TaskRuntime",
-    "TimerEntry",
     "VwedObject",
+    "child_line",
     "describe_exit",
     "layers_wanted",
     "level_of",
@@ -188,7 +188,7 @@ class Runtime:
         try:
             uid = self.uids.take() if self.report.spec.uid else 0
         except NoFreeUid as exc:
-            raise BootFailed("sandbox", str(exc)) from None
+            raise BootFailed("sandbox", exc.text) from None
         sandbox = child_spec(
             self.report,
             uid,

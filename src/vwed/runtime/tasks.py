@@ -10,7 +10,6 @@ killed and the outcome names the limit.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import os
@@ -23,12 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vwed.i18n import Text, translate
+from vwed.runtime.child import wire
 from vwed.runtime.child.sandbox import DEPS_MOUNT, Rlimits, SandboxSpec
 from vwed.runtime.child.wire import DEFAULT_MAX_FRAME, Unencodable
 from vwed.runtime.child.zygote import ForkRequest
 from vwed.runtime.framing import FrameProtocol, host_wire
-from vwed.runtime.launcher import Launcher, SpawnLauncher, kill_group, make_launcher
+from vwed.runtime.launcher import Launcher, SpawnLauncher, describe_exit, kill_group, make_launcher
 from vwed.runtime.layers import SandboxReport, UidSlots, child_spec, probe_layers, protect_host
+from vwed.runtime.texts import Reported, child_templates, from_child
 
 log = logging.getLogger("vwed.runtime.tasks")
 
@@ -68,12 +70,15 @@ class TaskLimits:
 
 @dataclass
 class TaskRunResult:
-    """How a run ended; `kind`: ok, error, timeout, memory, output, cpu, sandbox, crash or deps."""
+    """How a run ended; `kind`: ok, error, timeout, memory, output, cpu, sandbox, crash or deps.
+
+    `error` is the script's exception as `Type: message`, or a message to render in the reader's language.
+    """
 
     ok: bool
     kind: str
     output: str
-    error: str | None = None
+    error: Reported | None = None
     line: int | None = None
     result: Any = None
     layers: dict[str, str] = field(default_factory=dict)
@@ -101,7 +106,7 @@ class _Run:
         self.messages: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.chunks: list[str] = []
         self.size = 0
-        self.refused = ""
+        self.refused: wire.Text | None = None
         self.protocol = FrameProtocol(
             host_wire(max_frame),
             self.messages.put_nowait,
@@ -109,8 +114,8 @@ class _Run:
             self.refuse,
         )
 
-    def refuse(self, reason: str) -> None:
-        """The child broke the protocol: the run ends with that reason."""
+    def refuse(self, reason: wire.Text) -> None:
+        """The child broke the protocol: the run ends with that reason (what it sent)."""
         self.refused = reason
 
     def add_output(self, text: str) -> bool:
@@ -223,7 +228,8 @@ class TaskRuntime:
                 kill_group(child.pid, signal.SIGKILL)
                 code = None
             if run.refused:
-                result.kind, result.error = "crash", f"killed by the host: it {run.refused}"
+                result.kind = "crash"
+                result.error = Text("runtime_killed", {"reason": from_child(run.refused)})
             elif result.kind == "crash":
                 result.kind, result.error = _crash_reason(code)
         finally:
@@ -256,14 +262,14 @@ class TaskRuntime:
                             "tenant_id": spec.tenant_id,
                             "trace_id": spec.trace_id,
                             "sys_path": deps,
+                            "texts": child_templates(),
                         }
                     )
                 except Unencodable as exc:
-                    return TaskRunResult(
-                        False, "error", run.output, error=f"the script cannot be sent: {exc}"
-                    )
+                    reason = Text("runtime_script_unsendable", {"reason": from_child(exc.text)})
+                    return TaskRunResult(False, "error", run.output, error=reason)
             elif kind == "sandbox_failed":
-                return TaskRunResult(False, "sandbox", run.output, error=str(message.get("error")))
+                return TaskRunResult(False, "sandbox", run.output, error=from_child(message.get("error")))
             elif kind == "out":
                 if not run.add_output(str(message.get("text", ""))):
                     return TaskRunResult(False, "output", run.output, layers=layers)
@@ -272,9 +278,8 @@ class TaskRuntime:
                 try:
                     run.protocol.send(reply)
                 except Unencodable as exc:
-                    run.protocol.send(
-                        {**reply, "ok": False, "value": None, "error": f"返回值无法发送: {exc}"}
-                    )
+                    refusal = translate("child_value_unsendable", reason=from_child(exc.text))
+                    run.protocol.send({**reply, "ok": False, "value": None, "error": refusal})
             elif kind == "done":
                 ok = bool(message.get("ok"))
                 error, line = message.get("error"), message.get("line")
@@ -282,7 +287,7 @@ class TaskRuntime:
                     ok,
                     "ok" if ok else str(message.get("kind") or "error"),
                     run.output,
-                    error=None if error is None else str(error),
+                    error=None if error is None else from_child(error),
                     line=line if isinstance(line, int) else None,
                     result=message.get("result"),
                     layers=layers,
@@ -301,12 +306,7 @@ async def _answer(broker: Broker, message: dict[str, Any]) -> dict[str, Any]:
     return {**reply, "ok": True, "value": value}
 
 
-def _crash_reason(code: int | None) -> tuple[str, str]:
-    if code == -signal.SIGXCPU:
-        return "cpu", "SIGXCPU"
+def _crash_reason(code: int | None) -> tuple[str, Text]:
     if code is None:
-        return "crash", "no exit status"
-    with contextlib.suppress(ValueError):
-        if code < 0:
-            return "crash", f"signal {signal.Signals(-code).name}"
-    return "crash", f"exit code {code}"
+        return "crash", Text("runtime_no_exit_status")
+    return "cpu" if code == -signal.SIGXCPU else "crash", describe_exit(code)

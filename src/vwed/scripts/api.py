@@ -190,13 +190,16 @@ async def custom_route(
     path: str, request: Request, supervisor: Supervisor, principal: PrincipalDep
 ) -> Response:
     full_path = request.url.path.rstrip("/") or request.url.path
-    route, path_params, path_known = supervisor.registry.match(request.method, full_path)
-    if route is not None and not supervisor.may_call(route.script_id, principal.scope):
-        # another tenant's route: indistinguishable from one that does not exist
-        raise NotFound("route_not_found", path=full_path)
-    if route is None:
-        if path_known:
-            raise MethodNotAllowed(method=request.method)
+    route, path_params = supervisor.registry.match(request.method, full_path)
+    if route is None or not supervisor.may_call(route.script_id, principal.scope):
+        # Another tenant's route reads exactly like one that does not exist, for any method.
+        allowed = [
+            other.method
+            for other in supervisor.registry.routes_at(full_path)
+            if supervisor.may_call(other.script_id, principal.scope)
+        ]
+        if allowed:
+            raise MethodNotAllowed(request.method, allowed)
         raise NotFound("route_not_found", path=full_path)
     request_data = {
         "method": request.method,

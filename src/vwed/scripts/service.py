@@ -19,7 +19,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,9 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vwed.auth.service import Principal
 from vwed.bus import Bus, Subscription
 from vwed.config import Settings
-from vwed.db.base import TenantScope, from_iso, iso, utcnow
+from vwed.db.base import TenantScope, iso, utcnow
 from vwed.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable, VwedError
-from vwed.i18n import translate
+from vwed.i18n import Text, rendered, translate
 from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.projects.models import ScriptFile
 from vwed.projects.service import ProjectService
@@ -49,7 +49,7 @@ from vwed.runtime.service import (
     Runtime,
     ScriptProcess,
     ServiceSandbox,
-    TimerEntry,
+    child_line,
     layers_wanted,
     level_of,
 )
@@ -66,14 +66,15 @@ def utc_now() -> str:
 
 
 def host_time(value: object) -> str:
-    """A time a script process sent (in whatever ISO form it chose) in the API's one format; now if
-    it sent none or a malformed one."""
-    moment = from_iso(value)
-    if moment is None:
-        return utc_now()
-    return iso(moment) or ""
+    """A time a script process sent (a Unix time: the `ts` of its log lines) in the API's one format;
+    now if it sent none or one that is not a time of this era."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < MAX_UNIX_TIME:
+        return iso(datetime.fromtimestamp(value, UTC)) or ""
+    return utc_now()
 
 
+# The API's times end in the year 9000 (docs/api-conventions.md); a child's clock is not trusted further.
+MAX_UNIX_TIME = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
 SYSTEM = Principal(token_id=0, name="system", role="admin", tenant_id=None)
 # Bus channels of events: published by the platform (scheduler, ...) and emitted by scripts.
 PLATFORM_EVENTS = "event."
@@ -92,10 +93,18 @@ STABLE_SECONDS = 60.0
 
 
 class MethodNotAllowed(VwedError):
-    """The custom path exists, but not for this HTTP method (405)."""
+    """The custom path exists, but not for this HTTP method (405); `Allow` names the methods it has."""
 
     status_code = 405
     default_key = "method_not_allowed"
+
+    def __init__(self, method: str, allowed: Iterable[str]) -> None:
+        super().__init__(method=method)
+        self.allowed = sorted(set(allowed))
+
+    def headers(self) -> dict[str, str]:
+        """`Allow`: the methods scripts serve at the path."""
+        return {"Allow": ", ".join(self.allowed)}
 
 
 class ScriptCallError(VwedError):
@@ -514,9 +523,7 @@ class ScriptSupervisor:
                 if any(item.script_id in mine for item in items)
             },
             "timers": {
-                key: {**timer, "registered_at": host_time(timer.get("registered_at"))}
-                for key, timer in registry.timers.items()
-                if timer["script_id"] in mine
+                key: timer.as_dict() for key, timer in registry.timers.items() if timer.script_id in mine
             },
             "active_scripts": {
                 s.script_id: {
@@ -579,7 +586,7 @@ class ScriptSupervisor:
             script_id,
             {
                 "level": message.get("level", "INFO"),
-                "message": message.get("message", ""),
+                "message": child_line(message.get("message")),
                 "timestamp": host_time(message.get("ts")),
                 "data": message.get("data") or {},
                 "source": message.get("source") or "log",
@@ -607,7 +614,10 @@ class ScriptSupervisor:
             )
             return
         self.registry.add(script_id, state.tenant_id, entry, iso(utcnow()) or "")
-        self._forget_once_timers(script_id, entry.timers)
+
+    def on_timer_ended(self, script_id: str, timer: int) -> None:
+        """A one-shot timer has run: it leaves the registry (a child can only end its own timers)."""
+        self.registry.end_timer(script_id, timer)
 
     def on_invoke(self, script_id: str, request_id: int, name: str, args: Any) -> None:
         """A script called `VWED.function.call(name, args)`: run it in the caller's owner's namespace."""
@@ -647,7 +657,7 @@ class ScriptSupervisor:
         if state is not None and state.process is not None:
             state.process.answer(request_id, ok, value, error)
 
-    def on_exit(self, script_id: str, reason: str, expected: bool) -> None:
+    def on_exit(self, script_id: str, reason: Text, expected: bool) -> None:
         """A process ended; unless we stopped it, that is a crash: clean up and maybe restart."""
         state = self.states.get(script_id)
         if expected or state is None or state.status not in ("running", "unresponsive"):
@@ -657,7 +667,7 @@ class ScriptSupervisor:
         state.process = None
         state.status = "error"
         state.message = translate("script_exited", reason=reason)
-        log.warning("script %s exited: %s", script_id, reason)
+        log.warning("script %s exited: %s", script_id, reason.render("en"))
         self._status(state, "error", state.message)
         if time.monotonic() - state.started_clock >= STABLE_SECONDS:
             state.restarts = 0
@@ -711,7 +721,6 @@ class ScriptSupervisor:
         for message in held:
             self.on_log(state.script_id, message)
         process.go()
-        self._forget_once_timers(state.script_id, registrations.timers)
         self._status(state, "running", translate("script_running_status"))
         return self.registry.counts(state.script_id)
 
@@ -719,22 +728,6 @@ class ScriptSupervisor:
         """A boot that failed: forget its owner unless the service is known (it will be restarted)."""
         if state.script_id not in self.states:
             self.owners.pop(state.script_id, None)
-
-    def _forget_once_timers(self, script_id: str, timers: list[TimerEntry]) -> None:
-        """Drop each one-shot timer from the registry when it fires (its delay after the start signal).
-
-        The child says nothing when a timer has fired, so the host counts the delay itself; an exact
-        "fired" frame from the child would need a runtime change.
-        """
-        loop = asyncio.get_running_loop()
-        for timer in timers:
-            if timer.kind == "once":
-                loop.call_later(timer.delay_seconds, self._timer_fired, script_id, timer.timer_id)
-
-    def _timer_fired(self, script_id: str, timer_id: str) -> None:
-        timer = self.registry.timers.get(timer_id)
-        if timer is not None and timer["script_id"] == script_id:
-            del self.registry.timers[timer_id]
 
     async def _halt(self, state: ServiceState) -> Counts:
         """Stop `state`'s process if it has one and drop its registrations."""
@@ -812,7 +805,7 @@ class ScriptSupervisor:
                 "timestamp": utc_now(),
                 "result": {
                     "success": result.ok,
-                    "data" if result.ok else "error": result.value if result.ok else result.error,
+                    "data" if result.ok else "error": result.value if result.ok else rendered(result.error),
                     "execution_time_ms": round(result.elapsed_ms, 2),
                 },
             },

@@ -33,6 +33,12 @@ GROUPS = {
     "get_secret": "secrets",
 }
 RESULT_TYPES = ["markdown", "actionCard", "feedCard", "link", "news", "template_card"]
+# The seed's descriptions of the run's variables (`SDK_VARIABLES`), in English and Chinese.
+VARIABLES = {
+    "task_id": ("The current task's id", "当前任务ID"),
+    "tenant_id": ("The current tenant id (None for a global task)", "当前租户ID(可能为空)"),
+    "trace_id": ("This run's trace id", "追踪ID"),
+}
 
 
 def signature_of(fn: Callable[..., Any]) -> str:
@@ -79,7 +85,8 @@ def sdk_docs() -> dict[str, Any]:
     return {
         "functions": functions,
         "variables": {
-            name: {"description": zh, "description_en": en} for name, (en, zh) in SDK_VARIABLES.items()
+            name: {"description": VARIABLES[name][1], "description_en": VARIABLES[name][0]}
+            for name in SDK_VARIABLES
         },
         "modules": list(PRELOADED),
         "result": {

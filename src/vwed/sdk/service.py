@@ -21,7 +21,7 @@ from vwed.bus import Bus
 from vwed.config import Settings
 from vwed.db.base import TenantScope
 from vwed.errors import BadRequest, InvalidFields, Unavailable, VwedError
-from vwed.i18n import Lang, translate
+from vwed.i18n import Lang, rendered, translate
 from vwed.net.egress import EgressPolicy, guarded_client
 from vwed.notify.service import NotifyService, renders_of
 from vwed.runtime.service import RunSpec, TaskLimits, TaskRunResult, TaskRuntime
@@ -62,10 +62,10 @@ def describe_failure(result: TaskRunResult, limits: TaskLimits, lang: Lang = "zh
     if result.kind == "crash":
         return translate("task_run_crash", lang, reason=result.error or "")
     if result.kind == "deps":
-        return result.error or ""
+        return rendered(result.error or "", lang)
     if result.line is not None:
         return translate("task_run_error_line", lang, line=result.line, error=result.error or "")
-    return result.error or ""
+    return rendered(result.error or "", lang)
 
 
 class TaskScripts:

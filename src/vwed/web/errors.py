@@ -15,14 +15,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
-from vwed.errors import FieldProblem, InvalidFields, Unauthorized, VwedError
+from vwed.errors import FieldProblem, InvalidFields, VwedError
 from vwed.i18n import Lang, field_message, field_path, negotiate, translate
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
-def failure(status: int, message: str, **extra: Any) -> JSONResponse:
+
+def failure(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     """The seed's failure envelope."""
-    return JSONResponse({"success": False, "error": message, **extra}, status_code=status)
+    return JSONResponse({"success": False, "error": message, **extra}, status_code=status, headers=headers)
 
 
 def problems_detail(problems: Sequence[FieldProblem], lang: Lang) -> list[dict[str, str]]:
@@ -43,6 +46,18 @@ def failure_body(exc: VwedError, lang: Lang) -> bytes:
     return orjson.dumps(failure_content(exc, lang))
 
 
+def allowed_methods(request: Request) -> str:
+    """The `Allow` header of a 405: each method some route of the app serves at the request's path
+    (Starlette's own names only the first route it found there)."""
+    routes = request.app.routes
+    served = [
+        method
+        for method in METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    return ", ".join(served)
+
+
 def _lang(request: Request) -> Lang:
     return negotiate(request.headers.get("accept-language"))
 
@@ -52,10 +67,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(VwedError)
     async def vwed_error(request: Request, exc: VwedError) -> Response:
-        response = JSONResponse(failure_content(exc, _lang(request)), status_code=exc.status_code)
-        if isinstance(exc, Unauthorized):
-            response.headers["WWW-Authenticate"] = "Bearer"
-        return response
+        content = failure_content(exc, _lang(request))
+        return JSONResponse(content, status_code=exc.status_code, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -71,12 +84,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         lang = _lang(request)
+        headers = dict(exc.headers or {})
         if exc.status_code == 404:
             message = translate("route_not_found", lang, path=request.url.path)
         elif exc.status_code == 405:
             message = translate("method_not_allowed", lang, method=request.method)
+            headers["Allow"] = allowed_methods(request)
         elif exc.status_code == 400:
             message = translate("invalid_body", lang)
         else:
             message = translate("http_error", lang, status=exc.status_code)
-        return failure(exc.status_code, message)
+        return failure(exc.status_code, message, headers)

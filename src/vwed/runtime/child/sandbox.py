@@ -628,6 +628,9 @@ def apply_layers(spec: SandboxSpec, parent: int) -> dict[str, str]:
         layers["L3"] = "on"
     elif spec.uid:
         os.chown(".", spec.uid, spec.uid)
+        if unreachable_ancestor(os.__file__) is not None:
+            # Without a mount namespace to bind it back, the uid cannot read the standard library.
+            layers["imports"] = "preloaded modules only"
     if spec.uid:
         drop_user(spec.uid, parent, spec.max_threads)
         layers["L1"] = "on"

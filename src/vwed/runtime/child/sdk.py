@@ -281,11 +281,8 @@ SDK_FUNCTIONS: tuple[Callable[..., Any], ...] = (
     get_all_tenant_configs,
     get_secret,
 )
-SDK_VARIABLES = {
-    "task_id": ("The current task's id", "当前任务ID"),
-    "tenant_id": ("The current tenant id (None for a global task)", "当前租户ID(可能为空)"),
-    "trace_id": ("This run's trace id", "追踪ID"),
-}
+# The globals a run gets besides the functions and modules (described in `vwed.sdk.docs`).
+SDK_VARIABLES = ("task_id", "tenant_id", "trace_id")
 PRELOADED: dict[str, Any] = {
     "datetime": datetime_module.datetime,
     "date": datetime_module.date,

@@ -4,7 +4,8 @@ The zygote calls `start` once the sandbox is in place. Frames from the host: `bo
 `start_params`), `go` (registrations accepted: start timers and heartbeats), `call` (a route, function or
 listener, by handler number), `cancel`, `answer` (to a question this child asked) and `stop`. Frames to
 the host: `ready` (registrations and the sandbox layers) or `failed`, `result`, `log`, `emit`, `register`
-(made after boot), the questions `invoke` (`VWED.function.call`) and `http` (`VWED.http`), and `hb`.
+(made after boot), `timer_ended` (a one-shot timer has run), the questions `invoke`
+(`VWED.function.call`) and `http` (`VWED.http`), and `hb`.
 
 `async` handlers run on the loop and plain ones in a pool of worker threads, so a blocking handler does
 not freeze the others; a sync handler's reply is written from its own thread.
@@ -28,17 +29,18 @@ import traceback
 import types
 from collections.abc import Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from .vwed import Handler, Vwed, now_iso
-from .wire import FrameRefused, Unencodable, Wire
+from .wire import FrameRefused, Text, Texts, Unencodable, Wire, text
 
 HEARTBEAT_SECONDS = 5.0
 HANDLER_THREADS = 8
 SEND_STALL_SECONDS = 60.0
 # Longer lines are cut here already; the host keeps at most VWED_LOG_LINE_MAX_CHARS of them.
 LOG_MESSAGE_MAX = 64 * 1024
+# An error a call or boot reports is cut here (the host shows no more of it).
+ERROR_MAX = 4096
 EXIT_STALLED = 75
 EXIT_PROTOCOL = 76
 
@@ -102,16 +104,16 @@ class LogStream(io.TextIOBase):
 class ScriptFailure(Exception):
     """`boot()` could not complete; `kind` says why (`load`, `no_boot`, `boot_error`)."""
 
-    def __init__(self, kind: str, error: str) -> None:
+    def __init__(self, kind: str, error: str | Text) -> None:
         super().__init__(kind, error)
         self.kind = kind
-        self.error = error
+        self.error = error[:ERROR_MAX] if isinstance(error, str) else error
 
 
 def describe(exc: BaseException) -> str:
-    """`Type: message`, the way errors are reported to callers."""
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """`Type: message`, the way errors are reported to callers (at most `ERROR_MAX` characters)."""
+    words = str(exc)
+    return (f"{type(exc).__name__}: {words}" if words else type(exc).__name__)[:ERROR_MAX]
 
 
 def format_tb(exc: BaseException) -> str:
@@ -136,6 +138,7 @@ class ServiceRuntime(asyncio.Protocol):
         self.closed = asyncio.Event()
         self.started = asyncio.Event()
         self.script_id = ""
+        self.texts = Texts()
         self.heartbeat_seconds = HEARTBEAT_SECONDS
         self.start_params: dict[str, Any] = {}
         self.handlers: dict[int, Handler] = {}
@@ -192,14 +195,18 @@ class ServiceRuntime(asyncio.Protocol):
                     return  # the host closed the connection; the reader notices and we stop
                 frame = frame[sent:]
 
-    def log(self, level: str, message: Any, data: dict[str, Any], source: str = "log") -> None:
-        """Send a log line to the host; `source` is `log`, `stdout` or `stderr`. Never raises."""
-        stamp = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        line = {"t": "log", "level": level, "message": str(message)[:LOG_MESSAGE_MAX], "ts": stamp}
+    def log(self, level: str, message: str | Text, data: dict[str, Any], source: str = "log") -> None:
+        """Send a log line to the host; `source` is `log`, `stdout` or `stderr`. Never raises.
+
+        `message` is the script's text, or a `Text` of the runtime's own; `ts` is the line's Unix time,
+        which the host writes in the API's time format.
+        """
+        words = message[:LOG_MESSAGE_MAX] if isinstance(message, str) else message
+        line = {"t": "log", "level": level, "message": words, "ts": time.time()}
         try:
             self.send({**line, "data": data, "source": source})
         except Unencodable as exc:
-            self.send({**line, "data": {"unsendable": str(exc)}, "source": source})
+            self.send({**line, "data": {"unsendable": exc.text}, "source": source})
 
     def emit(self, event: str, data: Any) -> None:
         """Send `VWED.event.emit`; raises `Unencodable` for data the wire cannot carry."""
@@ -222,7 +229,8 @@ class ServiceRuntime(asyncio.Protocol):
             return
         exc = task.exception()
         if exc is not None:
-            self.log("ERROR", f"后台任务失败: {describe(exc)}", {"traceback": format_tb(exc)})
+            failure = text("child_background_failed", error=describe(exc))
+            self.log("ERROR", failure, {"traceback": format_tb(exc)})
 
     # questions to the host (VWED.function.call, VWED.http) -------------------------------------
 
@@ -236,14 +244,14 @@ class ServiceRuntime(asyncio.Protocol):
             self.send({**frame, "id": question})
         except Unencodable as exc:
             self.questions.pop(question, None)
-            raise failure(f"请求无法发送: {exc}") from None
+            raise failure(self.texts.render(text("child_request_unsendable", reason=exc.text))) from None
         return await waiter
 
     def wait(self, coro: Coroutine[Any, Any, Any], timeout: float | None, what: str) -> Any:
         """Run `coro` on the loop from a worker thread and wait at most `timeout` for its value."""
         if threading.get_ident() == self.loop_thread:
             coro.close()
-            raise RuntimeError(f"{what}: use `await` in async code; the sync form is for sync handlers")
+            raise RuntimeError(self.texts.render(text("child_sync_in_async", what=what)))
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     # registration -----------------------------------------------------------------------------
@@ -258,14 +266,14 @@ class ServiceRuntime(asyncio.Protocol):
             self.send({"t": "register", "kind": kind, "entry": entry})
 
     def add_timer(self, func: Handler, kind: str, interval: float, delay: float) -> None:
-        """Record a timer; timers start once the host has accepted the service's registrations."""
+        """Record a timer (numbered like handlers); timers start once the host has accepted the
+        service's registrations."""
         entry = {
-            "timer_id": f"{self.script_id}:timer:{len(self.timer_funcs) + 1}",
+            "timer": len(self.timer_funcs) + 1,
             "name": getattr(func, "__name__", "timer"),
             "kind": kind,
             "interval_seconds": interval,
             "delay_seconds": delay,
-            "registered_at": now_iso(),
         }
         self.timer_funcs.append((func, entry))
         self.registrations["timers"].append(entry)
@@ -324,9 +332,10 @@ class ServiceRuntime(asyncio.Protocol):
     async def answer(self, message: dict[str, Any]) -> None:
         """Run an async handler (or report a missing one) on the loop and reply."""
         func = self.handlers.get(message["handler"])
+        if func is None:
+            self.fail(message, text("child_handler_missing", handler=message["handler"]))
+            return
         try:
-            if func is None:
-                raise LookupError(f"handler {message['handler']} is not registered")
             value = await self.invoke(func, message.get("arg"))
         except asyncio.CancelledError:
             return
@@ -364,16 +373,17 @@ class ServiceRuntime(asyncio.Protocol):
         try:
             self.send(reply)
         except Unencodable as exc:
-            self.reply_error(message, Unencodable(f"返回值无法发送: {exc}"))
+            self.fail(message, text("child_value_unsendable", reason=exc.text))
 
     def reply_error(self, message: dict[str, Any], exc: BaseException) -> None:
         """Log a handler's exception with its traceback and report it to the caller."""
-        self.log(
-            "ERROR",
-            f"{message.get('label', 'handler')} 执行失败: {describe(exc)}",
-            {"traceback": format_tb(exc)},
-        )
-        self.send({"t": "result", "id": message["id"], "ok": False, "error": describe(exc)[:4096]})
+        self.fail(message, describe(exc), format_tb(exc))
+
+    def fail(self, message: dict[str, Any], error: str | Text, trace: str = "") -> None:
+        """Log that the call of `message` failed with `error` and report it to the caller."""
+        failure = text("child_handler_failed", label=str(message.get("label", "handler")), error=error)
+        self.log("ERROR", failure, {"traceback": trace} if trace else {})
+        self.send({"t": "result", "id": message["id"], "ok": False, "error": error})
 
     # life cycle -------------------------------------------------------------------------------
 
@@ -405,6 +415,7 @@ class ServiceRuntime(asyncio.Protocol):
     async def boot(self, message: dict[str, Any]) -> None:
         """Load the script and run `boot()`; answer `ready` with the registrations or `failed`."""
         self.script_id = message["script_id"]
+        self.texts = Texts(message.get("texts"))
         self.heartbeat_seconds = float(message.get("heartbeat_seconds") or HEARTBEAT_SECONDS)
         self.start_params = message.get("start_params") or {}
         try:
@@ -414,9 +425,9 @@ class ServiceRuntime(asyncio.Protocol):
             kind, error = (
                 (failure.kind, failure.error)
                 if isinstance(failure, ScriptFailure)
-                else ("load", f"注册信息无法发送: {failure}")
+                else ("load", text("child_registrations_unsendable", reason=failure.text))
             )
-            self.send({"t": "failed", "kind": kind, "error": error[:4096]})
+            self.send({"t": "failed", "kind": kind, "error": error})
             if self.transport is not None:
                 self.transport.close()
 
@@ -444,7 +455,7 @@ class ServiceRuntime(asyncio.Protocol):
             else:
                 await self.invoke(boot)
         except Exception as exc:
-            self.log("ERROR", f"boot() 执行失败: {describe(exc)}", {"traceback": format_tb(exc)})
+            self.log("ERROR", text("child_boot_failed", error=describe(exc)), {"traceback": format_tb(exc)})
             raise ScriptFailure("boot_error", describe(exc)) from None
 
     def go(self) -> None:
@@ -455,20 +466,19 @@ class ServiceRuntime(asyncio.Protocol):
         self.spawn(self.heartbeat(), None)
 
     async def run_timer(self, func: Handler, entry: dict[str, Any]) -> None:
-        """Run a timer's callback after its delay, then every interval for `interval` timers."""
+        """Run a timer's callback after its delay, then every interval for `interval` timers; tell the
+        host when a one-shot timer's callback has run (`timer_ended`), so it leaves the registry."""
         await asyncio.sleep(entry["delay_seconds"])
         while True:
             try:
                 await self.invoke(func)
             except Exception as exc:
-                self.log(
-                    "ERROR",
-                    f"定时任务 {entry['name']} 执行失败: {describe(exc)}",
-                    {"traceback": format_tb(exc)},
-                )
+                failure = text("child_timer_failed", name=entry["name"], error=describe(exc))
+                self.log("ERROR", failure, {"traceback": format_tb(exc)})
             if entry["kind"] != "interval":
-                return
+                break
             await asyncio.sleep(max(entry["interval_seconds"], 0.001))
+        self.send({"t": "timer_ended", "timer": entry["timer"]})
 
     async def heartbeat(self) -> None:
         """Tell the host every few seconds that the loop is alive."""

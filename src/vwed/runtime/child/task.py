@@ -17,11 +17,13 @@ import traceback
 from typing import Any
 
 from . import sdk
-from .wire import FrameRefused, Unencodable, Wire
+from .wire import FrameRefused, Text, Texts, Unencodable, Wire, text
 
 SCRIPT_FILE = "<script>"
 # Output is sent in pieces of at most this many characters, far below any frame cap.
 OUT_CHUNK = 64 * 1024
+# An error the run reports is cut here (the host shows no more of it).
+ERROR_MAX = 4096
 
 
 class Channel:
@@ -35,6 +37,7 @@ class Channel:
         self.pending: list[bytes] = []
         self.calls = 0
         self.lock = threading.Lock()
+        self.texts = Texts()
 
     def send(self, message: dict[str, Any]) -> None:
         """Send one frame (raises `Unencodable` when the message breaks a wire cap)."""
@@ -69,7 +72,8 @@ class Channel:
             try:
                 frame = self.wire.encode({"t": "call", "id": self.calls, "fn": fn, "args": args})
             except Unencodable as exc:
-                raise sdk.SdkError(f"{fn}: 参数无法发送: {exc}") from None
+                refusal = text("child_sdk_args_unsendable", name=fn, reason=exc.text)
+                raise sdk.SdkError(self.texts.render(refusal)) from None
             self.sock.sendall(frame)
             reply = self.receive()
         if not reply.get("ok"):
@@ -89,22 +93,21 @@ def script_line(exc: BaseException) -> int | None:
 
 
 def describe(exc: BaseException) -> str:
-    """`Type: message`, without the executor's frames."""
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """`Type: message`, without the executor's frames (at most `ERROR_MAX` characters)."""
+    words = str(exc)
+    return (f"{type(exc).__name__}: {words}" if words else type(exc).__name__)[:ERROR_MAX]
 
 
 def run_script(channel: Channel, message: dict[str, Any]) -> dict[str, Any]:
     """Execute the script of a `run` frame; return the `done` frame."""
+    channel.texts = Texts(message.get("texts"))
     sdk.bind(channel, message.get("params") or {})
     for path in message.get("sys_path") or []:
         sys.path.insert(0, path)
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     namespace.update(sdk.PRELOADED)
     namespace.update({fn.__name__: fn for fn in sdk.SDK_FUNCTIONS})
-    namespace.update(
-        task_id=message.get("task_id"), tenant_id=message.get("tenant_id"), trace_id=message.get("trace_id")
-    )
+    namespace.update({name: message.get(name) for name in sdk.SDK_VARIABLES})
     try:
         code = compile(message["source"], SCRIPT_FILE, "exec", dont_inherit=True)
         exec(code, namespace)  # noqa: S102 - running the user's script is the job
@@ -119,7 +122,7 @@ def run_script(channel: Channel, message: dict[str, Any]) -> dict[str, Any]:
     return finished(namespace.get("result"))
 
 
-def failed(kind: str, error: str, line: int | None = None) -> dict[str, Any]:
+def failed(kind: str, error: str | Text, line: int | None = None) -> dict[str, Any]:
     """The `done` frame of a run that failed."""
     return {"t": "done", "ok": False, "kind": kind, "error": error, "line": line}
 
@@ -129,7 +132,7 @@ def finished(result: Any) -> dict[str, Any]:
     try:
         json.dumps(result, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
-        return failed("error", f"result 不能转换为 JSON: {describe(exc)}")
+        return failed("error", text("child_result_not_json", error=describe(exc)))
     return {"t": "done", "ok": True, "result": result}
 
 
@@ -146,7 +149,7 @@ def serve(channel: Channel, layers: dict[str, str]) -> None:
     try:
         channel.send(done)
     except Unencodable as exc:
-        channel.send(failed("error", f"result 无法发送: {exc}"))
+        channel.send(failed("error", text("child_result_unsendable", reason=exc.text)))
 
 
 def start(sock: socket.socket, wire: Wire, layers: dict[str, str]) -> None:

@@ -20,6 +20,8 @@ from datetime import datetime
 from email.message import Message
 from typing import Any, Protocol
 
+from .wire import Text, Texts, text
+
 Handler = Callable[..., Any]
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
@@ -35,6 +37,7 @@ class Host(Protocol):
     loop: asyncio.AbstractEventLoop
     script_id: str
     start_params: dict[str, Any]
+    texts: Texts
 
     def register(self, kind: str, func: Handler, entry: dict[str, Any]) -> None:
         """Record a route, function or listener."""
@@ -51,7 +54,7 @@ class Host(Protocol):
     def emit(self, event: str, data: Any) -> None:
         """Send an event to the host."""
 
-    def log(self, level: str, message: Any, data: dict[str, Any], source: str = "log") -> None:
+    def log(self, level: str, message: str | Text, data: dict[str, Any], source: str = "log") -> None:
         """Send a log line to the host."""
 
 
@@ -222,35 +225,35 @@ class LogModule:
 
     async def info(self, message: Any, **data: Any) -> None:
         """Log at INFO."""
-        self._runtime.log("INFO", message, data)
+        self._runtime.log("INFO", str(message), data)
 
     async def warning(self, message: Any, **data: Any) -> None:
         """Log at WARNING."""
-        self._runtime.log("WARNING", message, data)
+        self._runtime.log("WARNING", str(message), data)
 
     async def error(self, message: Any, **data: Any) -> None:
         """Log at ERROR."""
-        self._runtime.log("ERROR", message, data)
+        self._runtime.log("ERROR", str(message), data)
 
     async def debug(self, message: Any, **data: Any) -> None:
         """Log at DEBUG."""
-        self._runtime.log("DEBUG", message, data)
+        self._runtime.log("DEBUG", str(message), data)
 
     def sync_info(self, message: Any, **data: Any) -> None:
         """Log at INFO from synchronous code."""
-        self._runtime.log("INFO", message, data)
+        self._runtime.log("INFO", str(message), data)
 
     def sync_warning(self, message: Any, **data: Any) -> None:
         """Log at WARNING from synchronous code."""
-        self._runtime.log("WARNING", message, data)
+        self._runtime.log("WARNING", str(message), data)
 
     def sync_error(self, message: Any, **data: Any) -> None:
         """Log at ERROR from synchronous code."""
-        self._runtime.log("ERROR", message, data)
+        self._runtime.log("ERROR", str(message), data)
 
     def sync_debug(self, message: Any, **data: Any) -> None:
         """Log at DEBUG from synchronous code."""
-        self._runtime.log("DEBUG", message, data)
+        self._runtime.log("DEBUG", str(message), data)
 
 
 class DataModule:
@@ -406,7 +409,7 @@ class HttpModule:
         """Send one request; `json` is a JSON body, `data` a form (dict), text or bytes."""
         verb = str(method).upper()
         if verb not in HTTP_METHODS:
-            raise ValueError(f"unsupported HTTP method {method!r}")
+            raise ValueError(self._runtime.texts.render(text("child_http_method", method=repr(method)[:40])))
         frame: dict[str, Any] = {
             "t": "http",
             "method": verb,

@@ -32,6 +32,50 @@ from .sandbox import Rlimits, SandboxSpec
 from .wire import DEFAULT_MAX_FRAME, Wire, child_wire
 
 JOBS = ("service", "task")
+# Standard-library modules every child gets already imported, whatever its sandbox lets it read later: a
+# child with a uid of its own but no mount namespace (L1 without L3) cannot read an interpreter installed
+# below a directory only its owner may enter (`/root/.pyenv`), so an import after the fork would fail.
+# `_strptime` is what `datetime.strptime` and `time.strptime` import on first use (seed 004).
+STDLIB_PRELOAD = (
+    "_strptime",
+    "calendar",
+    "zoneinfo",
+    "decimal",
+    "fractions",
+    "statistics",
+    "numbers",
+    "collections",
+    "dataclasses",
+    "enum",
+    "functools",
+    "itertools",
+    "operator",
+    "copy",
+    "pprint",
+    "heapq",
+    "bisect",
+    "array",
+    "struct",
+    "string",
+    "textwrap",
+    "unicodedata",
+    "difflib",
+    "html",
+    "html.parser",
+    "shlex",
+    "fnmatch",
+    "csv",
+    "io",
+    "uuid",
+    "urllib.parse",
+    "hmac",
+    "secrets",
+    "zlib",
+    "binascii",
+    "ipaddress",
+    "contextlib",
+    "typing",
+)
 PROBE = "probe"
 REQUEST_BYTES = 1 << 16
 EXIT_SANDBOX = 3
@@ -77,6 +121,14 @@ def job_module(job: str) -> ModuleType:
     if job not in JOBS:
         raise ValueError(f"unknown child job {job!r}")
     return importlib.import_module(f".{job}", __package__)
+
+
+def preload(jobs: list[str]) -> None:
+    """Import the common standard library and warm every job, before any child is forked or started."""
+    for name in STDLIB_PRELOAD:
+        importlib.import_module(name)
+    for job in jobs:
+        job_module(job).preload()
 
 
 def _send(sock: socket.socket, wire: Wire, message: dict[str, Any]) -> None:
@@ -146,8 +198,7 @@ def zygote(control_fd: int, host_pid: int, jobs: list[str]) -> None:
     sandbox.set_parent_death_signal(host_pid)
     sandbox.forbid_inspection()
     os.environ.clear()
-    for job in jobs:
-        job_module(job).preload()
+    preload(jobs)
     control = socket.socket(fileno=control_fd)
     wakeup = os.pipe()
     for end in wakeup:
@@ -186,7 +237,7 @@ def main(argv: list[str]) -> None:
     elif argv[0] == "single":
         request = ForkRequest.from_dict(json.loads(argv[3]))
         if request.job != PROBE:
-            job_module(request.job).preload()
+            preload([request.job])
         run_child(request, int(argv[1]), int(argv[2]))
     else:
         sys.exit(f"unknown mode {argv[0]!r}")
